@@ -1,0 +1,116 @@
+"""Scenario events: moves a scenario puts to an actor, timed or conditional.
+
+A ``forced`` event happens (once it is available); a ``proposed`` one is put to the
+agent, who takes it or keeps its own choice by the same logit rule it uses for every
+move, so a declined proposal is recorded as declined.  Conditions are structured data
+(another event done, or a state variable against a threshold), never evaluated code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.decision import Terms
+from sim.moves import INDEX, MOVES, offer_terms, sigmoid_gain
+from sim.packages import INDEX as PACKAGE_INDEX
+from sim.packages import PACKAGES
+
+if TYPE_CHECKING:
+    from sim.agents import Government
+    from sim.decision import WeekContext
+    from sim.model import TradeWarModel
+    from sim.scenario import Event
+
+Array = np.ndarray
+
+PENDING, DONE, DECLINED = 0, 1, 2
+STATUS_NAMES = {PENDING: "pending", DONE: "done", DECLINED: "declined"}
+
+# State variables a condition may test, with what each means.
+VARIABLES: dict[str, tuple[str, Callable[[TradeWarModel], Array]]] = {
+    "us.cum_pain": ("US cumulative pain, % of GDP-years", lambda m: m.us.cum_pain),
+    "cn.cum_pain": ("China's cumulative pain, % of GDP-years", lambda m: m.cn.cum_pain),
+    "us.face": ("US face stock, commitments", lambda m: m.us.face),
+    "cn.face": ("China's face stock, commitments", lambda m: m.cn.face),
+    "us.tariff": ("US effective tariff on Chinese goods, %", lambda m: m.us.tariff()),
+    "cn.tariff": ("China's effective tariff on US goods, %", lambda m: m.cn.tariff()),
+    "channel": ("channel level 0-4", lambda m: m.channel.astype(float)),
+}
+OPS: dict[str, Callable[[Array, float], Array]] = {
+    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+}
+
+
+class EventBook:
+    """The scenario's events and, per run, what became of each."""
+
+    def __init__(self, events: list[Event], model: TradeWarModel) -> None:
+        self.events = events
+        self.model = model
+        self.ids = [ev.id for ev in events]
+        self.status = np.zeros((len(events), model.n), dtype=np.int8)
+        self.fired_week = np.full((len(events), model.n), -1, dtype=np.int16)
+
+    def due(self, j: int) -> Array:
+        """Runs in which event ``j`` is due this week."""
+        ev, m = self.events[j], self.model
+        ok = (self.status[j] == PENDING) & (m.week >= ev.week)
+        cond = ev.when
+        if cond is not None:
+            if cond.after is not None:
+                ok &= self.status[self.ids.index(cond.after)] == DONE
+            if cond.variable is not None:
+                ok &= OPS[cond.op](VARIABLES[cond.variable][1](m), cond.value)
+        return ok
+
+    def apply(self, me: Government, ctx: WeekContext, eu: Array,
+              table: list[Terms | None]) -> None:
+        """Override or put to the agent the events of ``me`` due this week."""
+        u = self.model.uniform()
+        for j, ev in enumerate(self.events):
+            if ev.actor != me.side:
+                continue
+            due = self.due(j)
+            if not due.any():
+                continue
+            i = INDEX[ev.move]
+            arg, ok, terms = self._variant(me, ctx, ev, eu, table)
+            go = due & ok
+            if ev.mode == "proposed":
+                chosen = eu[me.choice, np.arange(me.n)]
+                take = u < sigmoid_gain(ctx, terms.total - chosen) if terms else u < 0.5
+                self.status[j] = np.where(go & ~take, DECLINED, self.status[j])
+                go &= take
+            me.choice = np.where(go, i, me.choice).astype(np.int8)
+            me.choice_arg = np.where(go, arg, me.choice_arg).astype(np.int16)
+            self.status[j] = np.where(go, DONE, self.status[j])
+            self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
+
+    def _variant(self, me: Government, ctx: WeekContext, ev: Event, eu: Array,
+                 table: list[Terms | None]) -> tuple[Array, Array, Terms | None]:
+        """The event's argument, availability and terms in every run."""
+        m, n = self.model, me.n
+        i = INDEX[ev.move]
+        if ev.package is not None:
+            k = PACKAGE_INDEX[ev.package]
+            ok = ((me.pending_kind == 0) & (ctx.channel >= PACKAGES[k].channel)
+                  & m.package_open(k))
+            return np.full(n, k), ok, offer_terms(me, ctx, np.full(n, k))
+        if ev.level is not None:
+            target = np.full(n, ev.level)
+            ok = (ctx.channel < ev.level) & (me.pending_kind == 0)
+            gain = ctx.upgrade_gain(me, target, responder=False)
+            q = np.where(target <= 1, 1.0, sigmoid_gain(
+                ctx, ctx.upgrade_gain(me.rival, target, True, known=False)))
+            return target, ok, ctx.hold(me).plus(value=q * gain)
+        if ev.layer is not None:
+            layer_no = me.spec.layers.index(ev.layer)
+            key = f"step_down:{me.side}:{ev.layer}"
+            size = ctx.concession_size(me, ctx.state(me, key))
+            terms = ctx.outcome(me, key).plus(
+                face=-ctx.face_cost(me, size, ctx.p["face.multiplier_public"]))
+            return np.full(n, layer_no), size > 0, terms
+        return np.full(n, -1), np.isfinite(eu[i]), table[i] if MOVES[i] else None

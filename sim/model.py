@@ -1,0 +1,383 @@
+"""The Mesa model: one step is one week, every array holds one entry per Monte-Carlo run.
+
+Runs are grouped in fixed blocks of ``BLOCK`` runs, each with its own random stream from
+``SeedSequence(seed, spawn_key=(block,))``, so a run's path depends only on the seed and
+its index: never on how many runs share a model, a process or a machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.agents import SIDES, Government
+from sim.decision import WeekContext
+from sim.economics import Economy, elasticity
+from sim.events import EventBook
+from sim.moves import INDEX, MOVES, side_effect
+from sim.packages import INDEX as PACKAGE_INDEX
+from sim.packages import PACKAGES
+from sim.parameters import BY_NAME, resolve
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+Array = np.ndarray
+BLOCK = 1024
+
+DEESCALATION_KINDS = ("none", "unilateral_us", "unilateral_cn", "private_us", "private_cn",
+                      "matched", *(f"deal_{pkg.name}" for pkg in PACKAGES))
+
+
+def block_generators(seed: int, first_block: int, n_blocks: int) -> list[np.random.Generator]:
+    """One generator per block of runs, keyed by the block's index alone."""
+    return [np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
+            for b in range(first_block, first_block + n_blocks)]
+
+
+class TradeWarModel(mesa.Model):
+    """US-China tariff negotiation, week by week, vectorized over Monte-Carlo runs.
+
+    Parameters
+    ----------
+    scenario: a validated ``Scenario`` (None: the April 2025 baseline with defaults).
+    runs: number of runs this model advances together.
+    seed: the ensemble seed.
+    first_run: index of this model's first run in the ensemble (a multiple of ``BLOCK``).
+    overrides: parameter values by dotted name, on top of the scenario's.
+    sample: how many of the first runs keep full week-by-week records.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, runs: int = 1, seed: int = 0,
+                 first_run: int = 0, overrides: dict[str, float] | None = None,
+                 sample: int = 0) -> None:
+        if first_run % BLOCK:
+            raise ValueError(f"first_run must be a multiple of {BLOCK}")
+        if runs < 1:
+            raise ValueError("runs must be at least 1")
+        from sim.scenario import Scenario
+
+        self.config = scenario if scenario is not None else Scenario.baseline()
+        first_block = first_run // BLOCK
+        n_blocks = (runs + BLOCK - 1) // BLOCK
+        self._gens = block_generators(seed, first_block, n_blocks)
+        super().__init__(rng=int(np.random.SeedSequence(seed, spawn_key=(first_block,))
+                                 .generate_state(1)[0]))
+        self.n = runs
+        self.first_run = first_run
+        self.p = resolve({**self.config.overrides, **(overrides or {})})
+        p = self.p
+        self.economy = Economy(p)
+        self.week = 0
+        self.horizon = self.config.weeks
+        self.start = self.config.start_date
+        sigma = p["decision.resolve_sigma"]
+        self.us = Government(self, "us", runs, p, np.exp(sigma * self.normal()))
+        self.cn = Government(self, "cn", runs, p, np.exp(sigma * self.normal()))
+        self.us.rival, self.cn.rival = self.cn, self.us
+        self.governments = (self.us, self.cn)
+        self.channel = np.full(runs, int(p["initial.channel"]), dtype=np.int8)
+        self.truce_left = np.zeros(runs, dtype=np.int16)
+        self.in_force = np.zeros((len(PACKAGES), runs), dtype=bool)
+        self._truce_snapshot: dict[str, Array] = {}
+        self._predeal: dict[str, Array] = {}
+        self.face_ref = BY_NAME["initial.cn_face"].default
+        self.demand_noise = np.zeros(runs)
+        self.events = EventBook(self.config.events, self)
+        # Pain at the start sets each side's unit of utility: one week of starting pain.
+        self.context = WeekContext(self)
+        start = self.context.pain("now")
+        self.pain_scale = {"us": float(np.mean(start.us)), "cn": float(np.mean(start.cn))}
+        for side, value in self.pain_scale.items():
+            if not value > 0:
+                raise ValueError(f"starting pain of {side} is zero: utilities have no unit")
+        self.recorder = Recorder(self, sample)
+        self.recorder.record_state(start)
+
+    # --- randomness ---------------------------------------------------------------------
+    def uniform(self) -> Array:
+        """One uniform draw per run, from each run's block stream."""
+        return np.concatenate([g.random(BLOCK) for g in self._gens])[: self.n]
+
+    def normal(self) -> Array:
+        """One standard normal draw per run, from each run's block stream."""
+        return np.concatenate([g.standard_normal(BLOCK) for g in self._gens])[: self.n]
+
+    # --- time ---------------------------------------------------------------------------
+    def date(self) -> dt.date:
+        """Calendar date of the current week."""
+        return self.start + dt.timedelta(weeks=self.week)
+
+    def elasticity(self) -> float:
+        """Trade elasticity this week (partial adjustment since the shock)."""
+        return elasticity(self.p, self.p["initial.weeks_since_shock"] + self.week)
+
+    # --- deals --------------------------------------------------------------------------
+    def package_open(self, k: int) -> Array:
+        """Runs in which package ``k`` can still be put forward."""
+        comprehensive = self.in_force[PACKAGE_INDEX["comprehensive"]] | self.in_force[
+            PACKAGE_INDEX["phase_one"]]
+        name = PACKAGES[k].name
+        if name == "fentanyl_for_precursors":
+            return ~self.in_force[k] & ~comprehensive & (self.us.layers["fentanyl"] > 0)
+        if name == "truce":
+            return ~comprehensive & (self.truce_left <= 4)
+        return ~comprehensive
+
+    def channel_targets(self) -> dict[str, Array]:
+        """Level each side's channel proposal aims at this week (US may go for a leader call)."""
+        u = self.uniform()
+        step = np.minimum(self.channel + 1, 4)
+        leader = u < self.p["us.leader_first"]
+        return {"us": np.where(leader & (self.channel >= 1), 4, step).astype(np.int8),
+                "cn": step.astype(np.int8)}
+
+    # --- the week -----------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance every run by one week: both governments decide, then moves resolve."""
+        self.demand_noise = self.p["us.demand_volatility"] * self.normal()
+        self.context = WeekContext(self)
+        for gov in self.governments:
+            gov.decide()
+        self.resolve_moves()
+        self.week += 1
+        self.after_week()
+
+    def resolve_moves(self) -> None:
+        """Apply both sides' moves jointly: answers first, then unilateral moves, then
+        the new proposals."""
+        ctx = self.context
+        for gov in self.governments:
+            gov.conceded = np.zeros(self.n, dtype=bool)
+            gov.escalated = np.zeros(self.n, dtype=bool)
+        self.recorder.before_resolve()
+        for me in self.governments:
+            self._answer(me)
+        for me in self.governments:
+            self._unilateral(me, ctx)
+        self._propose(ctx)
+
+    def _answer(self, me: Government) -> None:
+        """``me`` answers the proposal the rival made last week; the proposal then lapses."""
+        rival = me.rival
+        accept = me.choice == INDEX["accept"]
+        kind, arg = rival.pending_kind, rival.pending_arg
+        for k in range(len(PACKAGES)):
+            mask = accept & (kind == 1) & (arg == k)
+            if mask.any():
+                self.conclude(k, mask)
+        upgrade = accept & (kind == 2)
+        if upgrade.any():
+            self.upgrade_channel(upgrade, arg, responder=me)
+        matched = accept & (kind == 3)
+        if matched.any():
+            self.matched_cut(matched)
+        self.recorder.declined[me.side] += (kind != 0) & ~accept
+        rival.pending_kind = np.zeros(self.n, dtype=np.int8)
+        rival.pending_arg = np.full(self.n, -1, dtype=np.int16)
+
+    def _unilateral(self, me: Government, ctx: WeekContext) -> None:
+        p, c = self.p, me.choice
+        kappa = p["face.escalation_commitment"]
+        esc = c == INDEX["escalate"]
+        if esc.any():
+            self.apply_state(me, side_effect(me, ctx, f"escalate:{me.side}"), esc)
+            me.face = me.face + kappa * esc
+            me.escalated |= esc
+        alone = c == INDEX["step_down_alone"]
+        if alone.any():
+            for layer_no, layer in [(-1, ""), *enumerate(me.spec.layers)]:
+                mask = alone & (me.choice_arg == layer_no)
+                if mask.any():
+                    after = side_effect(me, ctx, f"step_down:{me.side}:{layer}".rstrip(":"))
+                    self.concede(me, after, mask, f"unilateral_{me.side}",
+                                 p["face.multiplier_public"])
+        private = c == INDEX["step_down_private"]
+        if private.any():
+            after = side_effect(me, ctx, f"private:{me.side}")
+            size = ctx.concession_size(me, after)
+            self.concede(me, after, private, f"private_{me.side}",
+                         p["face.multiplier_private"], cover=False)
+            me.private_out = me.private_out + np.where(private, size, 0.0)
+        deny = c == INDEX["deny_talks"]
+        me.face = me.face + kappa * deny
+        me.acknowledges = np.where(deny, 0.0, me.acknowledges)
+        ack = c == INDEX["acknowledge_talks"]
+        if ack.any():
+            me.face_paid = me.face_paid + np.where(ack, ctx.acknowledge_cost(me), 0.0)
+            me.acknowledges = np.where(ack, 1.0, me.acknowledges)
+
+    def _propose(self, ctx: WeekContext) -> None:
+        us, cn = self.us, self.cn
+        both_matched = (us.choice == INDEX["step_down_matched"]) & (
+            cn.choice == INDEX["step_down_matched"])
+        if both_matched.any():
+            self.matched_cut(both_matched)
+        for me in self.governments:
+            c, arg = me.choice, me.choice_arg
+            offer = c == INDEX["offer"]
+            pkg = np.where(arg >= 0, arg, ctx.offerable())
+            me.pending_kind = np.where(offer, 1, me.pending_kind).astype(np.int8)
+            me.pending_arg = np.where(offer, pkg, me.pending_arg).astype(np.int16)
+            opened = c == INDEX["open_channel"]
+            target = np.where(arg >= 0, arg, ctx.channel_target[me.side])
+            direct = opened & (target <= 1)
+            self.channel = np.where(direct, np.maximum(self.channel, 1), self.channel).astype(
+                np.int8)
+            ask = opened & ~direct
+            me.pending_kind = np.where(ask, 2, me.pending_kind).astype(np.int8)
+            me.pending_arg = np.where(ask, target, me.pending_arg).astype(np.int16)
+            matched = (c == INDEX["step_down_matched"]) & ~both_matched
+            me.pending_kind = np.where(matched, 3, me.pending_kind).astype(np.int8)
+
+    # --- applying outcomes --------------------------------------------------------------
+    def apply_state(self, me: Government, after, mask: Array) -> None:
+        """Set the side's layers, exemptions and tools to ``after`` where ``mask`` holds."""
+        me.layers = {name: np.where(mask, after.layers[name], level)
+                     for name, level in me.layers.items()}
+        me.exempt = np.where(mask, after.exempt, me.exempt)
+        me.tools = {name: np.where(mask, after.tools[name], level)
+                    for name, level in me.tools.items()}
+        me.invalidate()
+
+    def concede(self, me: Government, after, mask: Array, kind: str,
+                multiplier: float = 1.0, cost: Array | None = None, size: Array | None = None,
+                cover: bool = True) -> None:
+        """Apply a concession: its face cost is paid (``cost``, or the cost of its size at
+        ``multiplier``), the commitment it breaks is used up, and (if public) the rival
+        gains face-saving cover (cn-needs-positive-signal)."""
+        ctx = self.context
+        size = np.where(mask, ctx.concession_size(me, after) if size is None else size, 0.0)
+        paid = ctx.face_cost(me, size, multiplier) if cost is None else cost
+        me.face_paid = me.face_paid + np.where(size > 0, paid, 0.0)
+        used = np.minimum(size, 1.0)
+        self.apply_state(me, after, mask)
+        me.face = me.face * (1.0 - used)
+        if cover:
+            me.rival.face = me.rival.face * (
+                1.0 - np.minimum(self.p["face.cover_from_rival"] * used, 1.0))
+        me.conceded |= size > 0
+        self.recorder.deescalated(mask & (size > 0), kind)
+
+    def matched_cut(self, mask: Array) -> None:
+        """Both broad layers come down one step together (us-mutual-deescalation)."""
+        m = self.p["face.multiplier_matched"]
+        afters = {gov.side: side_effect(gov, self.context, "matched") for gov in self.governments}
+        for gov in self.governments:
+            self.concede(gov, afters[gov.side], mask, "matched", m)
+
+    def conclude(self, k: int, mask: Array) -> None:
+        """Both sides carry out package ``k`` where ``mask`` holds."""
+        pkg = PACKAGES[k]
+        ctx = self.context
+        first = mask & ~self.in_force.any(axis=0) & (self.truce_left == 0)
+        self._snapshot(self._predeal, first)
+        if pkg.temporary:
+            fresh = mask & (self.truce_left == 0)
+            self._snapshot(self._truce_snapshot, fresh)
+            self.truce_left = np.where(mask, int(self.p["deal.pause_weeks"]),
+                                       self.truce_left).astype(np.int16)
+        else:
+            self.in_force[k] |= mask
+            if pkg.name in ("comprehensive", "phase_one"):
+                self.truce_left = np.where(mask, 0, self.truce_left).astype(np.int16)
+        posture = "pkg:comprehensive" if pkg.name == "phase_one" else f"pkg:{pkg.name}"
+        afters = {gov.side: side_effect(gov, ctx, posture) for gov in self.governments}
+        for gov in self.governments:
+            self.concede(gov, afters[gov.side], mask, f"deal_{pkg.name}",
+                         cost=-ctx.package_terms(gov, k).face, size=ctx.package_size(gov, k))
+        self.recorder.dealt(mask, k)
+
+    def upgrade_channel(self, mask: Array, target: Array, responder: Government) -> None:
+        """Raise the channel to ``target``; official talks mean both sides admit them."""
+        ctx = self.context
+        official = mask & (target >= 2)
+        for gov in self.governments:
+            cost = ctx.acknowledge_cost(gov)
+            if gov is responder and gov.side == "cn":
+                skipped = np.maximum(target - self.channel - 1, 0)
+                cost = cost + ctx.face_cost(gov, self.p["face.leader_jump_size"] * skipped,
+                                            self.p["face.multiplier_public"])
+            gov.face_paid = gov.face_paid + np.where(official, cost, 0.0)
+            gov.acknowledges = np.where(official, 1.0, gov.acknowledges)
+        self.channel = np.where(mask, np.maximum(self.channel, target), self.channel).astype(
+            np.int8)
+
+    def _snapshot(self, store: dict[str, Array], mask: Array) -> None:
+        for gov in self.governments:
+            for name, level in [*gov.layers.items(), *gov.tools.items()]:
+                key = f"{gov.side}.{name}"
+                old = store.get(key, np.full(self.n, np.nan))
+                store[key] = np.where(mask, level, old)
+
+    def _restore(self, store: dict[str, Array], mask: Array, only: tuple[str, ...] = ()) -> None:
+        for gov in self.governments:
+            for group in (gov.layers, gov.tools):
+                for name in group:
+                    key = f"{gov.side}.{name}"
+                    if key in store and (not only or key in only):
+                        saved = store[key]
+                        back = mask & ~np.isnan(saved)
+                        group[name] = np.where(back, np.maximum(group[name], saved), group[name])
+            gov.invalidate()
+
+    # --- end of week ----------------------------------------------------------------------
+    def after_week(self) -> None:
+        """Pauses expire, deals may collapse, private concessions may leak, face decays,
+        beliefs update, pain accumulates."""
+        p = self.p
+        # pauses
+        running = self.truce_left > 0
+        self.truce_left = np.where(running, self.truce_left - 1, 0).astype(np.int16)
+        expired = running & (self.truce_left == 0)
+        if expired.any():
+            self._restore(self._truce_snapshot, expired,
+                          only=("us.reciprocal", "cn.retaliatory", "cn.rare_earth"))
+            self.recorder.expired |= expired
+        # reneging (lit-bown-phase-one)
+        u, who = self.uniform(), self.uniform()
+        standing = self.in_force.any(axis=0) | (self.truce_left > 0)
+        hazard = p["deal.renege_hazard"] * np.where(
+            self.in_force[PACKAGE_INDEX["phase_one"]], p["deal.purchase_renege_multiplier"], 1.0)
+        renege = standing & (u < hazard)
+        if renege.any():
+            self._restore(self._predeal, renege)
+            self.in_force[:, renege] = False
+            self.truce_left = np.where(renege, 0, self.truce_left).astype(np.int16)
+            by_us = who < 0.5
+            for gov, mask in ((self.us, renege & by_us), (self.cn, renege & ~by_us)):
+                gov.rival.face = gov.rival.face + p["face.escalation_commitment"] * mask
+            self.recorder.reneged(renege, by_us)
+        # leaks of private concessions (lit-kurizaki2007)
+        for gov in self.governments:
+            leak = (gov.private_out > 0) & (self.uniform() < p["face.leak_probability"])
+            if leak.any():
+                rest = 1.0 - p["face.multiplier_private"]
+                gov.face_paid = gov.face_paid + np.where(
+                    leak, self.context.face_cost(gov, gov.private_out, rest), 0.0)
+                gov.private_out = np.where(leak, 0.0, gov.private_out)
+                self.recorder.leaks[gov.side] += leak
+        # face decays; beliefs about the rival's resolve update (Fudenberg & Tirole 1986)
+        low, high = p["decision.fold_hazard_low"], p["decision.fold_hazard_high"]
+        for gov in self.governments:
+            gov.face = gov.face * p["face.decay"]
+            b = gov.belief_low
+            held = b * (1.0 - low) / (b * (1.0 - low) + (1.0 - b) * (1.0 - high))
+            gov.belief_low = np.where(gov.rival.conceded, b, held)
+        pain = WeekContext(self).pain("now")
+        self.us.cum_pain = self.us.cum_pain + pain.us / 52.0
+        self.cn.cum_pain = self.cn.cum_pain + pain.cn / 52.0
+        self.recorder.record_state(pain)
+
+    def run(self) -> None:
+        """Advance to the scenario's horizon."""
+        while self.week < self.horizon:
+            self.step()
+
+
+from sim.recorder import Recorder  # noqa: E402  (the recorder reads model attributes)
+
+__all__ = ["BLOCK", "DEESCALATION_KINDS", "SIDES", "TradeWarModel", "MOVES"]

@@ -1,0 +1,193 @@
+"""What a model run keeps: per-run summaries for every run, full weekly records (with the
+decision terms of every move made) for a sample of runs, and both tariff paths for all
+runs (for fan charts)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.decision import TERM_NAMES
+from sim.events import STATUS_NAMES
+from sim.outcomes import OUTCOMES, classify
+from sim.packages import PACKAGES
+
+if TYPE_CHECKING:
+    from sim.economics import Pain
+    from sim.model import TradeWarModel
+
+Array = np.ndarray
+
+
+class Recorder:
+    """Collects a model's results as it steps."""
+
+    def __init__(self, model: TradeWarModel, sample: int) -> None:
+        from sim.model import DEESCALATION_KINDS
+
+        self.model = model
+        n, w = model.n, model.horizon
+        self.kinds = DEESCALATION_KINDS
+        self.sample = min(sample, n)
+        self.tariff = {s: np.zeros((w + 1, n), dtype=np.float32) for s in ("us", "cn")}
+        self.peak = {s: np.zeros(n) for s in ("us", "cn")}
+        self.first_talks = np.full(n, -1, dtype=np.int16)
+        self.first_deesc = np.full(n, -1, dtype=np.int16)
+        self.first_deesc_kind = np.zeros(n, dtype=np.int8)
+        self.deal_week = np.full(n, -1, dtype=np.int16)
+        self.deal_kind = np.full(n, -1, dtype=np.int8)
+        self.renege_week = np.full(n, -1, dtype=np.int16)
+        self.reneged_by = np.zeros(n, dtype=np.int8)  # 0 nobody, 1 US, 2 China
+        self.declined = {s: np.zeros(n, dtype=np.int16) for s in ("us", "cn")}
+        self.leaks = {s: np.zeros(n, dtype=np.int16) for s in ("us", "cn")}
+        self.expired = np.zeros(n, dtype=bool)
+        self.start_us = model.us.tariff()
+        self.start_cn = model.cn.tariff()
+        self.start_cn_tools = sum(model.cn.tools.values())
+        s = self.sample
+        self.paths = {name: np.zeros((w + 1, s), dtype=np.float32) for name in (
+            "us_pain", "cn_pain", "us_face", "cn_face", "channel", "us_acknowledges",
+            "cn_acknowledges", "us_cum_pain", "cn_cum_pain")}
+        self.moves = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
+        self.args = {side: np.full((w + 1, s), -1, dtype=np.int16) for side in ("us", "cn")}
+        self.runner_up = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
+        self.margin = {side: np.zeros((w + 1, s), dtype=np.float32) for side in ("us", "cn")}
+        self.terms = {side: np.zeros((w + 1, len(TERM_NAMES), s), dtype=np.float32)
+                      for side in ("us", "cn")}
+
+    # --- called by the model ------------------------------------------------------------
+    def record_state(self, pain: Pain) -> None:
+        """Record the state at the end of the current week (week 0 is the start)."""
+        m, t = self.model, self.model.week
+        for gov in m.governments:
+            level = gov.tariff()
+            self.tariff[gov.side][t] = level
+            self.peak[gov.side] = np.maximum(self.peak[gov.side], level)
+        talks = m.channel >= 2
+        self.first_talks = np.where(talks & (self.first_talks < 0), t, self.first_talks).astype(
+            np.int16)
+        s = self.sample
+        if s:
+            rec = self.paths
+            rec["us_pain"][t], rec["cn_pain"][t] = pain.us[:s], pain.cn[:s]
+            rec["us_face"][t], rec["cn_face"][t] = m.us.face[:s], m.cn.face[:s]
+            rec["channel"][t] = m.channel[:s]
+            rec["us_acknowledges"][t] = m.us.acknowledges[:s]
+            rec["cn_acknowledges"][t] = m.cn.acknowledges[:s]
+            rec["us_cum_pain"][t], rec["cn_cum_pain"][t] = m.us.cum_pain[:s], m.cn.cum_pain[:s]
+
+    def before_resolve(self) -> None:
+        """Record the moves chosen this week and, for the sample, their decision terms."""
+        s = self.sample
+        if not s:
+            return
+        t = self.model.week + 1
+        for gov in self.model.governments:
+            choice = gov.choice[:s].astype(np.intp)
+            self.moves[gov.side][t] = choice
+            self.args[gov.side][t] = gov.choice_arg[:s]
+            eu = gov.eu[:, :s]
+            cols = np.arange(s)
+            masked = eu.copy()
+            masked[choice, cols] = -np.inf
+            second = masked.argmax(axis=0)
+            has_second = np.isfinite(masked[second, cols])
+            self.runner_up[gov.side][t] = np.where(has_second, second, -1)
+            self.margin[gov.side][t] = np.where(
+                has_second, eu[choice, cols] - masked[second, cols], 0.0)
+            for j, name in enumerate(TERM_NAMES):
+                stacked = np.stack([np.broadcast_to(getattr(terms, name), (gov.n,))[:s]
+                                    if terms is not None else np.zeros(s)
+                                    for terms in gov.table])
+                self.terms[gov.side][t, j] = stacked[choice, cols]
+
+    def deescalated(self, mask: Array, kind: str) -> None:
+        """Note the first de-escalation of each run and its kind."""
+        new = mask & (self.first_deesc < 0)
+        self.first_deesc[new] = self.model.week + 1
+        self.first_deesc_kind[new] = self.kinds.index(kind)
+
+    def dealt(self, mask: Array, k: int) -> None:
+        """Note the first deal of each run."""
+        new = mask & (self.deal_week < 0)
+        self.deal_week[new] = self.model.week + 1
+        self.deal_kind[new] = k
+
+    def reneged(self, mask: Array, by_us: Array) -> None:
+        """Note the first collapse of a deal and who walked away."""
+        new = mask & (self.renege_week < 0)
+        self.renege_week[new] = self.model.week
+        self.reneged_by[new] = np.where(by_us[new], 1, 2)
+
+    # --- tables -------------------------------------------------------------------------
+    def runs_frame(self) -> pd.DataFrame:
+        """One row per run."""
+        m = self.model
+        outcome = classify(m, self.start_us, self.start_cn, self.start_cn_tools)
+        deal_names = np.array(["none", *(pkg.name for pkg in PACKAGES)])
+        frame = {
+            "run": np.arange(m.first_run, m.first_run + m.n, dtype=np.int64),
+            "outcome": pd.Categorical.from_codes(outcome, categories=list(OUTCOMES)),
+            "first_talks_week": _weeks(self.first_talks),
+            "first_deescalation_week": _weeks(self.first_deesc),
+            "first_deescalation_kind": pd.Categorical.from_codes(
+                self.first_deesc_kind, categories=list(self.kinds)),
+            "deal_week": _weeks(self.deal_week),
+            "deal_kind": deal_names[self.deal_kind + 1],
+            "renege_week": _weeks(self.renege_week),
+            "reneged_by": np.array(["nobody", "us", "cn"])[self.reneged_by],
+            "us_tariff_final": m.us.tariff(), "cn_tariff_final": m.cn.tariff(),
+            "us_tariff_peak": self.peak["us"], "cn_tariff_peak": self.peak["cn"],
+            "us_cum_pain": m.us.cum_pain, "cn_cum_pain": m.cn.cum_pain,
+            "us_face_final": m.us.face, "cn_face_final": m.cn.face,
+            "us_face_paid": m.us.face_paid, "cn_face_paid": m.cn.face_paid,
+            "channel_final": m.channel.astype(np.int8),
+            "us_declined": self.declined["us"], "cn_declined": self.declined["cn"],
+            "us_leaks": self.leaks["us"], "cn_leaks": self.leaks["cn"],
+            "us_resolve": m.us.resolve, "cn_resolve": m.cn.resolve,
+        }
+        names = np.array(list(STATUS_NAMES.values()))
+        for j, ev_id in enumerate(m.events.ids):
+            frame[f"event_{ev_id}"] = names[m.events.status[j]]
+            frame[f"event_{ev_id}_week"] = _weeks(m.events.fired_week[j])
+        df = pd.DataFrame(frame)
+        df["deal_kind"] = df["deal_kind"].astype("category")
+        df["reneged_by"] = df["reneged_by"].astype("category")
+        return df
+
+    def paths_frame(self) -> pd.DataFrame:
+        """Week-by-week records of the sampled runs, with the terms of each move made."""
+        from sim.moves import MOVE_NAMES
+
+        m, s = self.model, self.sample
+        w = m.horizon + 1
+        if not s:
+            return pd.DataFrame()
+        weeks = np.repeat(np.arange(w), s)
+        frame: dict[str, Array] = {
+            "run": np.tile(np.arange(m.first_run, m.first_run + s, dtype=np.int64), w),
+            "week": weeks.astype(np.int16),
+            "us_tariff": self.tariff["us"][:, :s].ravel(),
+            "cn_tariff": self.tariff["cn"][:, :s].ravel(),
+        }
+        for name, values in self.paths.items():
+            frame[name] = values.ravel()
+        frame["channel"] = frame["channel"].astype(np.int8)
+        frame["talks"] = frame["channel"] >= 2
+        move_names = np.array(["", *MOVE_NAMES])
+        for side in ("us", "cn"):
+            frame[f"{side}_move"] = pd.Categorical(move_names[self.moves[side].ravel() + 1])
+            frame[f"{side}_move_arg"] = self.args[side].ravel()
+            frame[f"{side}_runner_up"] = pd.Categorical(
+                move_names[self.runner_up[side].ravel() + 1])
+            frame[f"{side}_margin"] = self.margin[side].ravel()
+            for j, name in enumerate(TERM_NAMES):
+                frame[f"{side}_{name}_term"] = self.terms[side][:, j, :].ravel()
+        return pd.DataFrame(frame)
+
+
+def _weeks(values: Array) -> Array:
+    """Week numbers with -1 (never) as missing."""
+    return pd.array(np.where(values < 0, pd.NA, values), dtype="Int16")

@@ -1,0 +1,181 @@
+"""Scenario files: the validated configuration a model run starts from.
+
+A scenario names its starting state (``initial``: the ``initial.*`` parameters, defaults
+from the evidence), parameter overrides by dotted name, and events - moves by an actor,
+timed or conditional, ``forced`` or ``proposed``.  Loading is safe YAML only; every
+problem is reported with the file, line and field (``sim.yamlio``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim import parameters
+from sim.agents import SPECS
+from sim.events import OPS, VARIABLES
+from sim.moves import MOVE_NAMES
+from sim.packages import PACKAGES
+
+MoveName = Literal[MOVE_NAMES]  # type: ignore[valid-type]
+PackageName = Literal[tuple(pkg.name for pkg in PACKAGES)]  # type: ignore[valid-type]
+VariableName = Literal[tuple(VARIABLES)]  # type: ignore[valid-type]
+OpName = Literal[tuple(OPS)]  # type: ignore[valid-type]
+ACTORS = {"us": "us", "china": "cn", "cn": "cn"}
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Condition(Strict):
+    """When an event may fire: after another event was done, or on a state threshold."""
+
+    after: str | None = Field(None, description="id of an event that must have been done")
+    variable: VariableName | None = Field(None, description="state variable to test")
+    op: OpName = ">="
+    value: float | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Condition:
+        if (self.after is None) == (self.variable is None):
+            raise ValueError("give exactly one of 'after' or 'variable'")
+        if self.variable is not None and self.value is None:
+            raise ValueError(f"condition on '{self.variable}' needs a 'value'")
+        return self
+
+
+class Event(Strict):
+    """A move put to (``proposed``) or imposed on (``forced``) an actor."""
+
+    id: str = Field("", pattern=r"^[a-z0-9_]*$", description="name other events can refer to")
+    actor: Literal["us", "china", "cn"]
+    move: MoveName
+    mode: Literal["forced", "proposed"] = "proposed"
+    week: int = Field(0, ge=0, description="earliest week the event can fire")
+    when: Condition | None = None
+    package: PackageName | None = Field(None, description="package to offer (move: offer)")
+    level: int | None = Field(None, ge=1, le=4, description="channel level (open_channel)")
+    layer: str | None = Field(None, description="tariff layer to cut (step_down_alone)")
+    note: str = ""
+
+    @field_validator("actor")
+    @classmethod
+    def _actor(cls, value: str) -> str:
+        return ACTORS[value]
+
+    @model_validator(mode="after")
+    def _arguments_fit_move(self) -> Event:
+        if self.package is not None and self.move != "offer":
+            raise ValueError("'package' goes with move 'offer'")
+        if self.level is not None and self.move != "open_channel":
+            raise ValueError("'level' goes with move 'open_channel'")
+        if self.layer is not None:
+            if self.move != "step_down_alone":
+                raise ValueError("'layer' goes with move 'step_down_alone'")
+            layers = SPECS[self.actor].layers
+            if self.layer not in layers:
+                raise ValueError(f"layer '{self.layer}' is not one of {self.actor}'s layers "
+                                 f"{list(layers)}")
+        return self
+
+
+class Scenario(Strict):
+    """A validated scenario."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str
+    cites: list[str] = Field(default_factory=list, description="evidence ids it rests on")
+    start_date: dt.date = dt.date(2025, 4, 14)
+    weeks: int = Field(52, ge=1, le=520)
+    runs: int = Field(1000, ge=1, le=10_000_000)
+    seed: int = Field(20250414, ge=0, lt=2**63)
+    initial: dict[str, float] = Field(default_factory=dict,
+                                      description="starting state: initial.* parameters")
+    parameters: dict[str, float] = Field(default_factory=dict,
+                                         description="parameter overrides by dotted name")
+    events: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _events_consistent(self) -> Scenario:
+        ids: list[str] = []
+        for i, ev in enumerate(self.events):
+            if not ev.id:
+                object.__setattr__(ev, "id", f"e{i + 1}")
+            if ev.id in ids:
+                raise ValueError(f"events[{i}]: duplicate event id '{ev.id}'")
+            if ev.week >= self.weeks:
+                raise ValueError(f"events[{i}]: week {ev.week} is past the horizon "
+                                 f"({self.weeks} weeks)")
+            if ev.when is not None and ev.when.after is not None and ev.when.after not in ids:
+                raise ValueError(f"events[{i}]: 'after: {ev.when.after}' names no earlier event")
+            ids.append(ev.id)
+        return self
+
+    @property
+    def overrides(self) -> dict[str, float]:
+        """Initial state and parameters as one mapping of dotted names."""
+        return {**{f"initial.{k}": v for k, v in self.initial.items()}, **self.parameters}
+
+    def digest(self) -> str:
+        """SHA-256 of the validated content (independent of formatting and comments)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @classmethod
+    def baseline(cls) -> Scenario:
+        """The April 2025 peak standoff with every default."""
+        return cls(name="baseline", description="April 2025 peak standoff, defaults")
+
+
+def parameter_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Unknown or out-of-range entries of ``initial`` and ``parameters`` (loc, message)."""
+    problems = []
+    for section, prefix in (("initial", "initial."), ("parameters", "")):
+        for key, value in (data.get(section) or {}).items():
+            name = prefix + str(key)
+            if section == "parameters" and name.startswith("initial."):
+                problems.append(((section, key), "set the starting state under 'initial'"))
+                continue
+            try:
+                parameters.check(name, value)
+            except (KeyError, ValueError) as exc:
+                problems.append(((section, key), str(exc.args[0])))
+    return problems
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise ``InputError`` naming file, line, field."""
+    from sim import yamlio
+
+    data, index = yamlio.load_yaml(path)
+    problems = parameter_problems(data) if isinstance(data, dict) else []
+    try:
+        scenario = Scenario.model_validate(data)
+    except Exception as exc:  # pydantic.ValidationError
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
+        error = yamlio.validation_error(path, exc, index)
+        error.problems.extend(yamlio.Problem(index.line_for(loc), _dotted(loc), msg)
+                              for loc, msg in problems)
+        raise error from None
+    if problems:
+        raise yamlio.InputError.from_problems(
+            str(path), [yamlio.Problem(index.line_for(loc), _dotted(loc), msg)
+                        for loc, msg in problems])
+    return scenario
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    return ".".join(str(part) for part in loc[:1]) + "".join(
+        f"[{part!r}]" if isinstance(part, str) and "." in part else f".{part}"
+        for part in loc[1:])
