@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.economics import CN_TOOLS, US_TOOLS
+from sim.economics import CN_TOOLS, FLOAT, US_TOOLS
 from sim.parameters import BY_NAME
 
 if TYPE_CHECKING:
@@ -85,20 +85,20 @@ class Government(mesa.Agent):
         self._tariff: Array | None = None
         init = "initial." + side
         self.base = p[f"{init}_base"]
-        self.layers = {name: np.full(n, p[f"{init}_{name}"], dtype=float)
+        self.layers = {name: np.full(n, p[f"{init}_{name}"], dtype=FLOAT)
                        for name in spec.layers}
-        self.exempt = np.full(n, p[f"{init}_exempt_share"], dtype=float)
-        self.tools = {name: np.full(n, float(p[f"{init}_{name}"])) for name in spec.tools}
-        self.face = np.full(n, p[f"{init}_face"], dtype=float)
-        self.acknowledges = np.full(n, float(p[f"{init}_acknowledges"]))
-        self.belief_low = np.full(n, p["decision.belief_prior_low"], dtype=float)
+        self.exempt = np.full(n, p[f"{init}_exempt_share"], dtype=FLOAT)
+        self.tools = {name: np.full(n, p[f"{init}_{name}"], dtype=FLOAT) for name in spec.tools}
+        self.face = np.full(n, p[f"{init}_face"], dtype=FLOAT)
+        self.acknowledges = np.full(n, p[f"{init}_acknowledges"], dtype=FLOAT)
+        self.belief_low = np.full(n, p["decision.belief_prior_low"], dtype=FLOAT)
         self.resolve = resolve
         self.pending_kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 package, 2 channel, 3 matched
         self.pending_arg = np.full(n, -1, dtype=np.int16)
-        self.private_out = np.zeros(n)  # unleaked private concessions (size)
-        self.paused_from = np.full(n, np.nan)  # exemptable layer level to restore after a pause
-        self.cum_pain = np.zeros(n)  # %GDP-years
-        self.face_paid = np.zeros(n)  # weeks of starting pain
+        self.private_out = np.zeros(n, dtype=FLOAT)  # unleaked private concessions (size)
+        self.paused_from = np.full(n, np.nan, dtype=FLOAT)  # exemptable layer level to restore after a pause
+        self.cum_pain = np.zeros(n, dtype=FLOAT)  # %GDP-years
+        self.face_paid = np.zeros(n, dtype=FLOAT)  # weeks of starting pain
         self.conceded = np.zeros(n, dtype=bool)  # made any concession this week
         self.constituencies = [
             Constituency(model, side, name, p[f"constituency.{side}.{name}"], exposure)
@@ -129,7 +129,7 @@ class Government(mesa.Agent):
             return self._tariff
         layers = self.layers if layers is None else layers
         exempt = self.exempt if exempt is None else exempt
-        total = np.full(self.n, self.base)
+        total = np.full(self.n, self.base, dtype=FLOAT)
         for name, level in layers.items():
             total = total + (level * (1.0 - exempt) if name == self.spec.exemptable else level)
         return total

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.economics import Posture
+from sim.economics import FLOAT, Posture
 from sim.packages import LADDER, PACKAGES
 
 if TYPE_CHECKING:
@@ -61,8 +61,14 @@ class Terms:
     @staticmethod
     def blend(q: Array, yes: Terms, no: Terms) -> Terms:
         """Expected terms when ``yes`` happens with probability ``q``, else ``no``."""
-        return Terms(**{f.name: q * getattr(yes, f.name) + (1.0 - q) * getattr(no, f.name)
-                        for f in fields(Terms)})
+        out = {}
+        for f in fields(Terms):
+            a, b = getattr(yes, f.name), getattr(no, f.name)
+            if isinstance(a, float) and isinstance(b, float) and a == b:
+                out[f.name] = a  # a constant term needs no mixing
+            else:
+                out[f.name] = b + q * (a - b)
+        return Terms(**out)
 
 
 @dataclass(frozen=True)
@@ -182,8 +188,12 @@ class WeekContext:
     def concession_size(self, me: Government, after: SideState) -> Array:
         """Share of a full back-down: tariff cut over the peak layers, plus tools lifted."""
         cut = (me.tariff() - self._fraction(me, after) * 100.0) / me.tariff_ref
-        lifted = sum(np.maximum(me.tools[t] - after.tools[t], 0.0) for t in me.tools)
-        return np.maximum(cut, 0.0) + self.p["moves.tool_concession_size"] * lifted
+        size = np.maximum(cut, 0.0)
+        for t, before in me.tools.items():
+            if after.tools[t] is not before:  # only tools the move changes
+                size = size + self.p["moves.tool_concession_size"] * np.maximum(
+                    before - after.tools[t], 0.0)
+        return size
 
     def acknowledge_cost(self, me: Government, known: bool = True) -> Array:
         """Face cost of admitting talks where the side has been denying them."""
@@ -326,7 +336,7 @@ class WeekContext:
             return self._cache[key]  # type: ignore[return-value]
         m, rival = self.model, me.rival
         hold = self.hold(me).total
-        stay = np.zeros((5, m.n))
+        stay = np.zeros((5, m.n), dtype=FLOAT)
         for name in LADDER:
             k = next(i for i, pkg in enumerate(PACKAGES) if pkg.name == name)
             gain = np.maximum(self.package_terms(me, k, known).total - hold, 0.0)
@@ -349,7 +359,7 @@ class WeekContext:
         cost = np.where(target >= 2, self.acknowledge_cost(me, known), 0.0)
         if responder and me.side == "cn":
             skipped = np.maximum(target - self.channel - 1, 0)
-            cost = cost + self.face_cost(me, self.p["face.leader_jump_size"] * skipped,
+            cost = cost + self.face_cost(me, FLOAT(self.p["face.leader_jump_size"]) * skipped,
                                          self.p["face.multiplier_public"], known)
         return new - now - cost
 
@@ -360,7 +370,7 @@ def choose(me: Government, ctx: WeekContext) -> None:
 
     model = ctx.model
     n = model.n
-    eu = np.full((len(MOVES), n), -np.inf)
+    eu = np.full((len(MOVES), n), -np.inf, dtype=FLOAT)
     table: list[Terms | None] = []
     for i, move in enumerate(MOVES):
         ok = move.available(me, ctx)
@@ -372,12 +382,19 @@ def choose(me: Government, ctx: WeekContext) -> None:
             terms = terms.plus(action=-ctx.p["decision.action_cost"])
         table.append(terms)
         eu[i] = np.where(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
-    logits = ctx.lam * (eu - eu.max(axis=0))
-    prob = np.exp(logits)
-    prob /= prob.sum(axis=0)
-    u = model.uniform()
-    choice = (np.cumsum(prob, axis=0) < u).sum(axis=0).astype(np.int8)
-    choice = np.minimum(choice, len(MOVES) - 1)
+    # Inverse-CDF draw from P(a) ~ exp(lambda (EU(a) - max EU)), over available rows only.
+    rows = [i for i, terms in enumerate(table) if terms is not None]
+    top = eu[rows].max(axis=0)
+    weights = [np.exp(ctx.lam * (eu[i] - top)) for i in rows]
+    threshold = model.uniform() * sum(weights)
+    choice = np.full(n, rows[-1], dtype=np.int8)
+    cumulative = np.zeros(n, dtype=FLOAT)
+    undecided = np.ones(n, dtype=bool)
+    for i, w in zip(rows[:-1], weights[:-1], strict=True):
+        cumulative += w
+        now = undecided & (cumulative > threshold)
+        choice[now] = i
+        undecided &= ~now
     # a choice must be available: guard against rounding at the top of the cumulative sum
     bad = ~np.isfinite(eu[choice, np.arange(n)])
     if bad.any():

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+FLOAT = np.float32
+"""Floating type of per-run state: single precision halves memory traffic; a week's
+utilities are O(1-100), far above its resolution."""
+
 Array = np.ndarray
 
 # Non-tariff tools each side controls, in the order an escalation reaches for them.

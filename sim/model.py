@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.agents import SIDES, Government
 from sim.decision import WeekContext
-from sim.economics import Economy, elasticity
+from sim.economics import FLOAT, Economy, elasticity
 from sim.events import EventBook
 from sim.moves import INDEX, MOVES, side_effect
 from sim.packages import INDEX as PACKAGE_INDEX
@@ -85,7 +85,7 @@ class TradeWarModel(mesa.Model):
         self._truce_snapshot: dict[str, Array] = {}
         self._predeal: dict[str, Array] = {}
         self.face_ref = BY_NAME["initial.cn_face"].default
-        self.demand_noise = np.zeros(runs)
+        self.demand_noise = np.zeros(runs, dtype=FLOAT)
         self.events = EventBook(self.config.events, self)
         # Pain at the start sets each side's unit of utility: one week of starting pain.
         self.context = WeekContext(self)
@@ -100,11 +100,11 @@ class TradeWarModel(mesa.Model):
     # --- randomness ---------------------------------------------------------------------
     def uniform(self) -> Array:
         """One uniform draw per run, from each run's block stream."""
-        return np.concatenate([g.random(BLOCK) for g in self._gens])[: self.n]
+        return np.concatenate([g.random(BLOCK, dtype=FLOAT) for g in self._gens])[: self.n]
 
     def normal(self) -> Array:
         """One standard normal draw per run, from each run's block stream."""
-        return np.concatenate([g.standard_normal(BLOCK) for g in self._gens])[: self.n]
+        return np.concatenate([g.standard_normal(BLOCK, dtype=FLOAT) for g in self._gens])[: self.n]
 
     # --- time ---------------------------------------------------------------------------
     def date(self) -> dt.date:
@@ -185,7 +185,7 @@ class TradeWarModel(mesa.Model):
         esc = c == INDEX["escalate"]
         if esc.any():
             self.apply_state(me, side_effect(me, ctx, f"escalate:{me.side}"), esc)
-            me.face = me.face + kappa * esc
+            me.face = me.face + FLOAT(kappa) * esc
             me.escalated |= esc
         alone = c == INDEX["step_down_alone"]
         if alone.any():
@@ -203,7 +203,7 @@ class TradeWarModel(mesa.Model):
                          p["face.multiplier_private"], cover=False)
             me.private_out = me.private_out + np.where(private, size, 0.0)
         deny = c == INDEX["deny_talks"]
-        me.face = me.face + kappa * deny
+        me.face = me.face + FLOAT(kappa) * deny
         me.acknowledges = np.where(deny, 0.0, me.acknowledges)
         ack = c == INDEX["acknowledge_talks"]
         if ack.any():
@@ -299,7 +299,7 @@ class TradeWarModel(mesa.Model):
             cost = ctx.acknowledge_cost(gov)
             if gov is responder and gov.side == "cn":
                 skipped = np.maximum(target - self.channel - 1, 0)
-                cost = cost + ctx.face_cost(gov, self.p["face.leader_jump_size"] * skipped,
+                cost = cost + ctx.face_cost(gov, FLOAT(self.p["face.leader_jump_size"]) * skipped,
                                             self.p["face.multiplier_public"])
             gov.face_paid = gov.face_paid + np.where(official, cost, 0.0)
             gov.acknowledges = np.where(official, 1.0, gov.acknowledges)
@@ -310,7 +310,7 @@ class TradeWarModel(mesa.Model):
         for gov in self.governments:
             for name, level in [*gov.layers.items(), *gov.tools.items()]:
                 key = f"{gov.side}.{name}"
-                old = store.get(key, np.full(self.n, np.nan))
+                old = store.get(key, np.full(self.n, np.nan, dtype=FLOAT))
                 store[key] = np.where(mask, level, old)
 
     def _restore(self, store: dict[str, Array], mask: Array, only: tuple[str, ...] = ()) -> None:
@@ -349,7 +349,7 @@ class TradeWarModel(mesa.Model):
             self.truce_left = np.where(renege, 0, self.truce_left).astype(np.int16)
             by_us = who < 0.5
             for gov, mask in ((self.us, renege & by_us), (self.cn, renege & ~by_us)):
-                gov.rival.face = gov.rival.face + p["face.escalation_commitment"] * mask
+                gov.rival.face = gov.rival.face + FLOAT(p["face.escalation_commitment"]) * mask
             self.recorder.reneged(renege, by_us)
         # leaks of private concessions (lit-kurizaki2007)
         for gov in self.governments:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from sim.decision import SideState, Terms, current
-from sim.economics import CN_TOOLS
+from sim.economics import CN_TOOLS, FLOAT
 from sim.packages import BY_NAME as PACKAGE_BY_NAME
 from sim.packages import PACKAGES
 
@@ -272,7 +272,7 @@ def sigmoid_gain(ctx: WeekContext, gain: Array) -> Array:
 
 def pick(mask: Array, yes: Terms, no: Terms) -> Terms:
     """Terms from ``yes`` where ``mask`` holds, else from ``no``."""
-    return Terms.blend(mask.astype(float), yes, no)
+    return Terms.blend(mask.astype(FLOAT), yes, no)
 
 
 def offer_terms(me: Government, ctx: WeekContext, k: Array) -> Terms:
@@ -368,6 +368,6 @@ def _package(me: Government, p: dict[str, float], name: str) -> SideState:
         value = 0.0 if level == "0" else p[level]
         layers[layer] = np.minimum(me.layers[layer], value)
     lifted = pkg.us_tools_lifted if me.side == "us" else pkg.cn_tools_lifted
-    tools = {name: (np.zeros(me.n) if name in lifted else level)
+    tools = {name: (np.zeros(me.n, dtype=FLOAT) if name in lifted else level)
              for name, level in me.tools.items()}
     return SideState(layers, me.exempt, tools)

@@ -14,9 +14,16 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from sim import parameters
+from sim import parameters, yamlio
 from sim.agents import SPECS
 from sim.events import OPS, VARIABLES
 from sim.moves import MOVE_NAMES
@@ -139,7 +146,10 @@ def parameter_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...]
     """Unknown or out-of-range entries of ``initial`` and ``parameters`` (loc, message)."""
     problems = []
     for section, prefix in (("initial", "initial."), ("parameters", "")):
-        for key, value in (data.get(section) or {}).items():
+        entries = data.get(section)
+        if not isinstance(entries, dict):
+            continue  # the schema reports the wrong type
+        for key, value in entries.items():
             name = prefix + str(key)
             if section == "parameters" and name.startswith("initial."):
                 problems.append(((section, key), "set the starting state under 'initial'"))
@@ -153,29 +163,16 @@ def parameter_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...]
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ``InputError`` naming file, line, field."""
-    from sim import yamlio
-
     data, index = yamlio.load_yaml(path)
-    problems = parameter_problems(data) if isinstance(data, dict) else []
+    problems = [yamlio.Problem(index.line_for(loc), yamlio.field_name(loc), msg)
+                for loc, msg in parameter_problems(data)]
     try:
         scenario = Scenario.model_validate(data)
-    except Exception as exc:  # pydantic.ValidationError
-        from pydantic import ValidationError
-
-        if not isinstance(exc, ValidationError):
-            raise
+    except ValidationError as exc:
         error = yamlio.validation_error(path, exc, index)
-        error.problems.extend(yamlio.Problem(index.line_for(loc), _dotted(loc), msg)
-                              for loc, msg in problems)
-        raise error from None
+        ours = {p.field for p in problems}
+        schema = [p for p in error.problems if p.field not in ours]
+        raise yamlio.InputError.from_problems(str(path), schema + problems) from None
     if problems:
-        raise yamlio.InputError.from_problems(
-            str(path), [yamlio.Problem(index.line_for(loc), _dotted(loc), msg)
-                        for loc, msg in problems])
+        raise yamlio.InputError.from_problems(str(path), problems)
     return scenario
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    return ".".join(str(part) for part in loc[:1]) + "".join(
-        f"[{part!r}]" if isinstance(part, str) and "." in part else f".{part}"
-        for part in loc[1:])
