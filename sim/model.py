@@ -87,12 +87,13 @@ class TradeWarModel(mesa.Model):
         self.face_ref = BY_NAME["initial.cn_face"].default
         self.demand_noise = np.zeros(runs, dtype=FLOAT)
         self.events = EventBook(self.config.events, self)
-        # Pain at the start sets each side's unit of utility: one week of starting pain.
+        # Each run's starting pain sets its sides' unit of utility: one week of that pain.
+        # (Per run, so a run never depends on which other runs share its model.)
         self.context = WeekContext(self)
         start = self.context.pain("now")
-        self.pain_scale = {"us": float(np.mean(start.us)), "cn": float(np.mean(start.cn))}
+        self.pain_scale = {"us": start.us.copy(), "cn": start.cn.copy()}
         for side, value in self.pain_scale.items():
-            if not value > 0:
+            if not (value > 0).all():
                 raise ValueError(f"starting pain of {side} is zero: utilities have no unit")
         self.recorder = Recorder(self, sample)
         self.recorder.record_state(start)

@@ -135,9 +135,11 @@ class Recorder:
             "first_deescalation_kind": pd.Categorical.from_codes(
                 self.first_deesc_kind, categories=list(self.kinds)),
             "deal_week": _weeks(self.deal_week),
-            "deal_kind": deal_names[self.deal_kind + 1],
+            "deal_kind": pd.Categorical.from_codes(self.deal_kind + 1,
+                                                   categories=list(deal_names)),
             "renege_week": _weeks(self.renege_week),
-            "reneged_by": np.array(["nobody", "us", "cn"])[self.reneged_by],
+            "reneged_by": pd.Categorical.from_codes(self.reneged_by,
+                                                    categories=["nobody", "us", "cn"]),
             "us_tariff_final": m.us.tariff(), "cn_tariff_final": m.cn.tariff(),
             "us_tariff_peak": self.peak["us"], "cn_tariff_peak": self.peak["cn"],
             "us_cum_pain": m.us.cum_pain, "cn_cum_pain": m.cn.cum_pain,
@@ -150,11 +152,10 @@ class Recorder:
         }
         names = np.array(list(STATUS_NAMES.values()))
         for j, ev_id in enumerate(m.events.ids):
-            frame[f"event_{ev_id}"] = names[m.events.status[j]]
+            frame[f"event_{ev_id}"] = pd.Categorical.from_codes(
+                m.events.status[j], categories=list(names))
             frame[f"event_{ev_id}_week"] = _weeks(m.events.fired_week[j])
         df = pd.DataFrame(frame)
-        df["deal_kind"] = df["deal_kind"].astype("category")
-        df["reneged_by"] = df["reneged_by"].astype("category")
         return df
 
     def paths_frame(self) -> pd.DataFrame:
