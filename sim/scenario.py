@@ -176,3 +176,21 @@ def load_scenario(path: str | Path) -> Scenario:
     if problems:
         raise yamlio.InputError.from_problems(str(path), problems)
     return scenario
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files, for editors (parameter names listed as properties)."""
+    schema = Scenario.model_json_schema()
+    props = schema["properties"]
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tradewar-sim scenario"
+    for section, prefix in (("initial", "initial."), ("parameters", "")):
+        names = [p for p in parameters.PARAMS if p.name.startswith("initial.") == bool(prefix)]
+        props[section]["additionalProperties"] = False
+        props[section]["properties"] = {
+            p.name.removeprefix(prefix): {"type": "integer" if p.integer else "number",
+                                          "minimum": p.lo, "maximum": p.hi,
+                                          "default": p.default,
+                                          "description": f"{p.doc} [{p.unit}]"}
+            for p in names}
+    return schema

@@ -1,0 +1,183 @@
+"""The ``tradewar`` command: run, validate, schema, evidence.
+
+Bad input ends with one message per problem (file, line, field) on stderr and exit
+status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim import __version__
+from sim.yamlio import InputError, Problem
+
+EXIT_INPUT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tradewar`` console script and ``python -m sim``."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except InputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradewar", description="Agent-based simulator of the US-China tariff negotiation.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a scenario's Monte-Carlo ensemble",
+                         description="Run a scenario, print a summary and write results.")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--runs", type=_bounded_int(1, 10_000_000), help="number of runs")
+    run.add_argument("--seed", type=_bounded_int(0, 2**63 - 1), help="ensemble seed")
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a parameter by dotted name (repeatable)")
+    run.add_argument("--out", type=Path, help="results directory (default: "
+                     "results/<scenario>-<time>); must not exist")
+    run.add_argument("--paths-sample", type=_bounded_int(0, 16_384), default=None,
+                     help="runs kept week by week in paths.parquet (default 1000)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(handler=cmd_run)
+
+    val = sub.add_parser("validate", help="check scenario files without running them")
+    val.add_argument("files", nargs="+", help="scenario YAML files")
+    val.set_defaults(handler=cmd_validate)
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of scenario files")
+    schema.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    schema.set_defaults(handler=cmd_schema)
+
+    evidence = sub.add_parser("evidence", help="print every parameter with its provenance")
+    evidence.add_argument("--grep", default="", help="only parameters whose name contains this")
+    evidence.add_argument("--csv", action="store_true", help="comma-separated output")
+    evidence.set_defaults(handler=cmd_evidence)
+    return parser
+
+
+def _bounded_int(lo: int, hi: int):  # noqa: ANN202 - an argparse type
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is outside [{lo}, {hi:,}]")
+        return value
+
+    return parse
+
+
+def parse_sets(items: Sequence[str]) -> dict[str, float]:
+    """``["face.decay=0.95", …]`` → overrides, or ``InputError`` naming the bad item."""
+    from sim import parameters
+
+    out: dict[str, float] = {}
+    problems = []
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        try:
+            if not sep:
+                raise ValueError(f"expected NAME=VALUE, got {item!r}")
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"parameter '{name}' must be a number, got {text!r}") from None
+            parameters.check(name, value)
+            out[name] = value
+        except (KeyError, ValueError) as exc:
+            problems.append(Problem(None, name, str(exc.args[0])))
+    if problems:
+        raise InputError("--set", problems)
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.ensemble import PATH_SAMPLE, run_ensemble
+    from sim.results import default_dir, write_results
+    from sim.scenario import load_scenario
+    from sim.summary import format_summary, summarize
+
+    scenario = load_scenario(args.scenario)
+    overrides = parse_sets(args.sets)
+    out = args.out or default_dir(scenario.name)
+    if out.exists():
+        raise InputError.single(str(out), "exists already; choose another --out")
+    progress = not args.no_progress and sys.stderr.isatty()
+    ensemble = run_ensemble(scenario, runs=args.runs, seed=args.seed, overrides=overrides,
+                            path_sample=PATH_SAMPLE if args.paths_sample is None
+                            else args.paths_sample, progress=progress)
+    summary = summarize(ensemble.runs, scenario.weeks)
+    title = f"Scenario '{scenario.name}' (seed {ensemble.seed})"
+    print(format_summary(summary, title))
+    command = ["tradewar", *sys.argv[1:]] if sys.argv[0].endswith("tradewar") else sys.argv
+    written = write_results(ensemble, summary, out, command=list(command),
+                            scenario_file=str(args.scenario))
+    rate = ensemble.n_runs / ensemble.seconds if ensemble.seconds else float("nan")
+    print(f"\n{ensemble.n_runs:,} runs in {ensemble.seconds:.1f} s ({rate:,.0f} runs/s)")
+    print(f"results: {written}/  (runs.parquet, paths.parquet, summary.png, manifest.json)")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    failed = False
+    for file in args.files:
+        try:
+            scenario = load_scenario(file)
+        except InputError as exc:
+            print(exc, file=sys.stderr)
+            failed = True
+            continue
+        print(f"{file}: ok ({scenario.name}: {scenario.weeks} weeks, {scenario.runs:,} runs, "
+              f"{len(scenario.events)} events)")
+    return EXIT_INPUT if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    from sim.evidence import provenance_table
+
+    rows = [r for r in provenance_table() if args.grep in r["name"]]
+    if args.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["name", "default", "unit", "range", "provenance"])
+        for r in rows:
+            writer.writerow([r["name"], r["default"], r["unit"], r["range"], r["provenance"]])
+        return 0
+    width = max(len(r["name"]) for r in rows) if rows else 10
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['default']:>9g} {r['unit']:<12} {r['range']}")
+        for source in r["sources"]:
+            print(f"{'':<{width}}    - {source}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

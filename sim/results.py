@@ -1,0 +1,101 @@
+"""Writing an ensemble's results: a directory appears complete or not at all.
+
+Everything is written into a hidden temporary directory beside the target and renamed
+into place at the end, so an interrupted run leaves no half-written result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from sim import __version__
+from sim.ensemble import FAN_RUNS, Ensemble
+from sim.plots import summary_figure
+from sim.summary import Summary, format_summary
+
+RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE = (
+    "runs.parquet", "paths.parquet", "manifest.json", "summary.png", "summary.txt")
+
+
+def default_dir(scenario_name: str, root: str | Path = "results",
+                now: dt.datetime | None = None) -> Path:
+    """``results/<scenario>-<YYYYmmdd-HHMMSS>`` (with a suffix if that exists)."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{scenario_name}-{stamp}"
+    path, k = base, 1
+    while path.exists():
+        k += 1
+        path = base.with_name(f"{base.name}-{k}")
+    return path
+
+
+def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
+                  command: list[str], scenario_file: str | None = None) -> Path:
+    """Write tables, figure, summary and manifest into the new directory ``out``."""
+    out = Path(out)
+    if out.exists():
+        raise FileExistsError(f"{out} exists already; results are never overwritten")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        ensemble.runs.to_parquet(tmp / RUNS_FILE, index=False)
+        ensemble.paths.to_parquet(tmp / PATHS_FILE, index=False)
+        headline = ensemble.scenario.description.split(":")[0].split(".")[0].strip()
+        title = f"{ensemble.scenario.name}: {headline}"[:100]
+        summary_figure(ensemble.fan, summary, ensemble.scenario.start_date, title,
+                       tmp / FIGURE_FILE)
+        (tmp / SUMMARY_FILE).write_text(format_summary(summary, title) + "\n")
+        manifest = build_manifest(ensemble, command, scenario_file, tmp)
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def build_manifest(ensemble: Ensemble, command: list[str], scenario_file: str | None,
+                   folder: Path) -> dict:
+    """What produced these results, enough to reproduce them."""
+    import mesa
+    import numpy as np
+
+    scenario = ensemble.scenario
+    return {
+        "scenario": scenario.name,
+        "scenario_file": scenario_file,
+        "scenario_sha256": scenario.digest(),
+        "package": "tradewar-sim",
+        "package_version": __version__,
+        "seed": ensemble.seed,
+        "runs": ensemble.n_runs,
+        "weeks": scenario.weeks,
+        "start_date": scenario.start_date.isoformat(),
+        "command": command,
+        "parameters_changed": ensemble.changed_parameters(),
+        "paths_sample": {"runs": ensemble.path_sample,
+                         "rule": "the first runs by index (run 0, 1, ...)"},
+        "fan_chart_runs": min(ensemble.n_runs, FAN_RUNS),
+        "batches": len(ensemble.batches),
+        "seconds": round(ensemble.seconds, 3),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "mesa": mesa.__version__,
+        "pandas": pd.__version__,
+        "files": {f.name: _sha256(f) for f in sorted(folder.iterdir())
+                  if f.name != MANIFEST_FILE},
+    }
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
