@@ -52,6 +52,17 @@ SPECS = {
 }
 
 
+def peak_layers(side: str, p: dict[str, float] | None = None) -> float:
+    """Effective 2025 tariff layers of ``side`` at the April peak (defaults unless ``p``),
+    in percentage points, exemptions netted out (us-tariff-total-145,
+    cn-tariff-retaliatory-125, cn-exemptions-quiet)."""
+    spec, init = SPECS[side], f"initial.{side}"
+    value = (lambda name: p[name]) if p is not None else (lambda name: BY_NAME[name].default)
+    return sum(value(f"{init}_{name}") * (1.0 - value(f"{init}_exempt_share")
+                                           if name == spec.exemptable else 1.0)
+               for name in spec.layers)
+
+
 class Constituency(mesa.Agent):
     """A domestic group that feels some terms of a deal and votes on ratification."""
 
@@ -105,10 +116,7 @@ class Government(mesa.Agent):
             for name, exposure in spec.constituencies.items()]
         self.rival: Government
         # A full back-down removes the 2025 layers as they stood at the April peak.
-        self.tariff_ref = sum(
-            BY_NAME[f"{init}_{name}"].default * (
-                1.0 - BY_NAME[f"{init}_exempt_share"].default if name == spec.exemptable else 1.0)
-            for name in spec.layers)
+        self.tariff_ref = peak_layers(side)
         self.choice = np.zeros(n, dtype=np.int8)
         self.choice_arg = np.full(n, -1, dtype=np.int16)
 

@@ -1,6 +1,6 @@
 """The weekly decision: expected-utility terms of each move and the logit choice.
 
-A move's utility is the sum of named terms, each in weeks of the side's own starting pain:
+A move's utility is the sum of named terms, each in weeks of the side's pain at the April 2025 peak (with default parameters):
 ``pain`` (economic pain over the horizon), ``tariff`` (value of own tariff revenue and
 leverage), ``relative`` (own loss minus the rival's: "who loses more", who-loses-more),
 ``face`` (audience cost of a concession, Fearon 1994), ``attrition`` (expected gain from

@@ -8,19 +8,20 @@ its index: never on how many runs share a model, a process or a machine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from sim.agents import SIDES, Government
+from sim.agents import SIDES, SPECS, Government, peak_layers
 from sim.decision import WeekContext
-from sim.economics import FLOAT, Economy, elasticity
+from sim.economics import FLOAT, Economy, Posture, elasticity
 from sim.events import EventBook
 from sim.moves import INDEX, MOVES, side_effect
 from sim.packages import INDEX as PACKAGE_INDEX
 from sim.packages import PACKAGES
-from sim.parameters import BY_NAME, resolve
+from sim.parameters import BY_NAME, defaults, resolve
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -30,6 +31,25 @@ BLOCK = 1024
 
 DEESCALATION_KINDS = ("none", "unilateral_us", "unilateral_cn", "private_us", "private_cn",
                       "matched", *(f"deal_{pkg.name}" for pkg in PACKAGES))
+
+
+@functools.cache
+def reference_pain() -> dict[str, float]:
+    """The unit of utility: each side's annual pain at the April 2025 peak with every
+    default (lit-model-brief: a back-down is priced in weeks of this pain).
+
+    Fixed, not recomputed from a scenario's parameters, so that a scenario with more
+    economic pain really weighs more against face; and the same for every run, so no run
+    depends on the others.
+    """
+    p = defaults()
+    tariffs = {side: np.array([p[f"initial.{side}_base"] + peak_layers(side)], dtype=FLOAT)
+               / 100.0 for side in SIDES}
+    tools = {t: np.array([p[f"initial.{side}_{t}"]], dtype=FLOAT)
+             for side in SIDES for t in SPECS[side].tools}
+    pain = Economy(p).pain(Posture(tariffs["us"], tariffs["cn"], tools),
+                           elasticity(p, p["initial.weeks_since_shock"]))
+    return {"us": float(pain.us[0]), "cn": float(pain.cn[0])}
 
 
 def block_generators(seed: int, first_block: int, n_blocks: int) -> list[np.random.Generator]:
@@ -87,14 +107,9 @@ class TradeWarModel(mesa.Model):
         self.face_ref = BY_NAME["initial.cn_face"].default
         self.demand_noise = np.zeros(runs, dtype=FLOAT)
         self.events = EventBook(self.config.events, self)
-        # Each run's starting pain sets its sides' unit of utility: one week of that pain.
-        # (Per run, so a run never depends on which other runs share its model.)
+        self.pain_scale = reference_pain()
         self.context = WeekContext(self)
         start = self.context.pain("now")
-        self.pain_scale = {"us": start.us.copy(), "cn": start.cn.copy()}
-        for side, value in self.pain_scale.items():
-            if not (value > 0).all():
-                raise ValueError(f"starting pain of {side} is zero: utilities have no unit")
         self.recorder = Recorder(self, sample)
         self.recorder.record_state(start)
 

@@ -1,0 +1,31 @@
+"""Shared fixtures: small scenarios and ensembles, built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.ensemble import run_ensemble
+from sim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def baseline() -> Scenario:
+    return load_scenario(SCENARIOS / "baseline.yaml")
+
+
+@pytest.fixture(scope="session")
+def baseline_ensemble(baseline: Scenario):
+    """3,000 runs of the baseline: enough for directions, quick to make."""
+    return run_ensemble(baseline, runs=3000, seed=7, path_sample=50)
+
+
+def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    """Write a scenario file and return its path."""
+    path = tmp_path / name
+    path.write_text(text)
+    return path

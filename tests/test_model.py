@@ -1,0 +1,127 @@
+"""The Mesa model: invariants, reproducibility, chunk-invariance, and directions."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.ensemble import run_ensemble
+from sim.model import BLOCK, TradeWarModel
+from sim.outcomes import OUTCOMES
+
+
+def stepped(runs: int, weeks: int = 52, **kwargs) -> TradeWarModel:
+    model = TradeWarModel(runs=runs, **kwargs)
+    for _ in range(weeks):
+        model.step()
+    return model
+
+
+def test_is_a_mesa_model_with_government_and_constituency_agents():
+    model = TradeWarModel(runs=2, seed=0)
+    assert isinstance(model, mesa.Model)
+    kinds = {type(a).__name__ for a in model.agents}
+    assert kinds == {"Government", "Constituency"}
+    assert len(model.agents_by_type[type(model.us.constituencies[0])]) == 8
+    model.step()
+    assert model.steps == 1 and model.week == 1
+
+
+def test_state_invariants_hold_every_week():
+    model = TradeWarModel(runs=2000, seed=11)
+    for _ in range(52):
+        model.step()
+        for gov in model.governments:
+            assert np.all(gov.tariff() >= 0.0)
+            assert np.all(np.isfinite(gov.tariff()))
+            assert np.all(gov.face >= 0.0)
+            assert np.all((gov.exempt >= 0.0) & (gov.exempt <= 1.0))
+            assert np.all((gov.belief_low >= 0.0) & (gov.belief_low <= 1.0))
+            assert np.all(gov.cum_pain >= 0.0)
+            for level in gov.layers.values():
+                assert np.all(level >= 0.0)
+        assert np.all((model.channel >= 0) & (model.channel <= 4))
+
+
+def test_outcomes_are_classified_and_consistent(baseline_ensemble):
+    runs = baseline_ensemble.runs
+    assert set(runs["outcome"].cat.categories) == set(OUTCOMES)
+    assert runs["outcome"].notna().all()
+    deals = runs[runs["outcome"] == "comprehensive_deal"]
+    assert deals["deal_week"].notna().all()
+    assert (runs["us_tariff_peak"] >= runs["us_tariff_final"] - 1e-4).all()
+    assert (runs["deal_week"].dropna() <= 52).all()
+
+
+def test_same_seed_same_results_different_seed_different_results():
+    a = stepped(1500, seed=42).recorder.runs_frame()
+    b = stepped(1500, seed=42).recorder.runs_frame()
+    c = stepped(1500, seed=43).recorder.runs_frame()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not a["us_resolve"].equals(c["us_resolve"])
+
+
+def test_results_do_not_depend_on_how_runs_are_batched(baseline):
+    runs = 2 * BLOCK + 300
+    one = run_ensemble(baseline, runs=runs, seed=5, batch_blocks=16, path_sample=20)
+    many = run_ensemble(baseline, runs=runs, seed=5, batch_blocks=1, path_sample=20)
+    assert len(many.batches) == 3 and len(one.batches) == 1
+    pd.testing.assert_frame_equal(one.runs, many.runs, check_exact=True)
+    pd.testing.assert_frame_equal(one.paths, many.paths, check_exact=True)
+
+
+def test_a_single_run_is_the_same_code_as_the_ensemble():
+    """Run 0 alone follows exactly the path it follows inside 3,000 vectorized runs."""
+    alone = stepped(1, seed=9).recorder
+    inside = stepped(3000, seed=9).recorder
+    np.testing.assert_array_equal(alone.tariff["us"][:, 0], inside.tariff["us"][:, 0])
+    np.testing.assert_array_equal(alone.tariff["cn"][:, 0], inside.tariff["cn"][:, 0])
+    a, b = alone.runs_frame(), inside.runs_frame().iloc[:1]
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_first_run_must_start_a_block():
+    with pytest.raises(ValueError, match="multiple"):
+        TradeWarModel(runs=10, first_run=7)
+
+
+def share(frame: pd.DataFrame, *outcomes: str) -> float:
+    return float(frame["outcome"].isin(outcomes).mean())
+
+
+def outcome_shares(overrides: dict[str, float], runs: int = 3000) -> pd.DataFrame:
+    return stepped(runs, seed=21, overrides=overrides).recorder.runs_frame()
+
+
+DEALS = ("comprehensive_deal", "truce")
+
+
+def test_more_face_at_stake_means_fewer_deals():
+    """Doubling both face stocks (more public commitments) makes deals rarer (Fearon 1994)."""
+    low = outcome_shares({})
+    high = outcome_shares({"initial.us_face": 10, "initial.cn_face": 18})
+    assert share(high, *DEALS) < share(low, *DEALS)
+
+
+def test_cheaper_matched_concessions_mean_more_deals():
+    """When simultaneity removes more of the face cost, deals are more common (GRIT)."""
+    costly = outcome_shares({"face.multiplier_matched": 0.9})
+    cheap = outcome_shares({"face.multiplier_matched": 0.1})
+    assert share(cheap, *DEALS) > share(costly, *DEALS)
+
+
+def test_more_economic_pain_means_more_deals():
+    """More trade at stake (more pain at the same tariffs, weighed against the same face)
+    makes deals more common: pain is what pushes both sides to settle."""
+    less = outcome_shares({"trade.us_imports_from_cn": 300, "trade.us_exports_to_cn": 100})
+    more = outcome_shares({"trade.us_imports_from_cn": 650, "trade.us_exports_to_cn": 215})
+    assert share(more, *DEALS) > share(less, *DEALS) + 0.1
+
+
+def test_chinese_stimulus_slows_chinas_concessions():
+    """Stimulus that absorbs more of China's pain makes China less ready to settle."""
+    none = outcome_shares({"cn.stimulus_capacity": 0.0})
+    big = outcome_shares({"cn.stimulus_capacity": 3.0})
+    assert share(big, *DEALS) < share(none, *DEALS)
