@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,15 +21,20 @@ EXIT_INPUT = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tradewar`` console script and ``python -m sim``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = ["tradewar", *argv]
     try:
         return int(args.handler(args) or 0)
     except InputError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
+        print("interrupted; no results were written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,11 +126,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                             path_sample=PATH_SAMPLE if args.paths_sample is None
                             else args.paths_sample, progress=progress)
     summary = summarize(ensemble.runs, scenario.weeks)
-    title = f"Scenario '{scenario.name}' (seed {ensemble.seed})"
-    print(format_summary(summary, title))
-    command = ["tradewar", *sys.argv[1:]] if sys.argv[0].endswith("tradewar") else sys.argv
-    written = write_results(ensemble, summary, out, command=list(command),
+    written = write_results(ensemble, summary, out, command=args.argv,
                             scenario_file=str(args.scenario))
+    print(format_summary(summary, f"Scenario '{scenario.name}' (seed {ensemble.seed})"))
     rate = ensemble.n_runs / ensemble.seconds if ensemble.seconds else float("nan")
     print(f"\n{ensemble.n_runs:,} runs in {ensemble.seconds:.1f} s ({rate:,.0f} runs/s)")
     print(f"results: {written}/  (runs.parquet, paths.parquet, summary.png, manifest.json)")

@@ -43,15 +43,18 @@ def _p(name: str, default: float, unit: str, lo: float, hi: float, doc: str, *ci
     return Param(name, default, unit, lo, hi, doc, tuple(cites), assume, integer, sweep)
 
 
-# Counted public commitment events in the documents (one unit of face each).
+# Counted public commitment events in the documents, one unit of face each.  Counting rule:
+# a statement by the government, a ministry or the leader (not an analyst) that commits the
+# side to a hard line or against backing down, or publicly denies talks (lit-fearon1994).
 CN_COMMITMENT_EVENTS = (
-    "cn-fight-to-end", "cn-mao-clip", "cn-deny-talks-mofcom-apr24", "cn-deny-talks-fm-apr24",
-    "cn-deny-talks-fm-apr25", "cn-deny-talks-fm-apr28", "cn-deny-call-apr28",
-    "cn-drinking-poison", "cn-demand-lift-all",
+    "cn-fight-to-end", "cn-xi-unafraid", "cn-mao-clip", "cn-deny-talks-mofcom-apr24",
+    "cn-deny-talks-fm-apr24", "cn-deny-talks-fm-apr25", "cn-deny-talks-fm-apr28",
+    "cn-deny-call-apr28", "cn-drinking-poison", "cn-demand-lift-all", "cn-wont-flinch",
+    "cn-fight-if-must",
 )
 US_COMMITMENT_EVENTS = (
-    "us-doubled-down-on-china", "us-no-unilateral-offer", "us-not-zero",
-    "us-leader-preference", "us-tariff-total-145",
+    "us-doubled-down-on-china", "us-answers-every-retaliation", "us-ball-in-china-court",
+    "us-no-unilateral-offer", "us-not-zero",
 )
 
 PARAMS: tuple[Param, ...] = (

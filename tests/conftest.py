@@ -22,10 +22,3 @@ def baseline() -> Scenario:
 def baseline_ensemble(baseline: Scenario):
     """3,000 runs of the baseline: enough for directions, quick to make."""
     return run_ensemble(baseline, runs=3000, seed=7, path_sample=50)
-
-
-def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
-    """Write a scenario file and return its path."""
-    path = tmp_path / name
-    path.write_text(text)
-    return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,7 +53,7 @@ def test_elasticity_moves_from_short_to_long_run():
     p = defaults()
     path = [elasticity(p, w) for w in (0, 26, 52, 156, 1000)]
     assert path[0] == p["trade.elasticity_short"]
-    assert all(a < b for a, b in zip(path, path[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(path))
     assert path[-1] <= p["trade.elasticity_long"]
 
 
