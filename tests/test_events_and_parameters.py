@@ -1,0 +1,91 @@
+"""Scenario events (forced, proposed, conditional) and the parameter table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import parameters
+from sim.events import DECLINED, DONE, PENDING
+from sim.model import TradeWarModel
+from sim.scenario import Scenario
+
+
+def model_with(events: list[dict], runs: int = 500, weeks: int = 3, **params) -> TradeWarModel:
+    scenario = Scenario(name="probe", description="events", weeks=20, events=events,
+                        parameters=params)
+    model = TradeWarModel(scenario, runs=runs, seed=8)
+    for _ in range(weeks):
+        model.step()
+    return model
+
+
+def test_forced_event_fires_in_every_run_at_its_week():
+    m = model_with([{"actor": "us", "move": "escalate", "mode": "forced", "week": 2}])
+    assert np.all(m.events.status[0] == DONE)
+    assert np.all(m.events.fired_week[0] == 2)
+
+
+def test_proposed_event_is_the_agents_choice():
+    """A proposal is taken by the same logit rule as any move: admitting talks after
+    denying them costs China face, so it is mostly declined; with no face at stake and no
+    cost of changing course it is a coin flip; with random choice about half are taken."""
+    proposal = [{"actor": "cn", "move": "acknowledge_talks", "mode": "proposed"}]
+    costly = model_with(proposal).events.status[0]
+    assert set(np.unique(costly)) <= {DONE, DECLINED}
+    assert np.mean(costly == DONE) < 0.1
+    free = model_with(proposal, **{"face.acknowledge_size": 0.0, "decision.action_cost": 0.0})
+    assert 0.3 < np.mean(free.events.status[0] == DONE) < 0.7
+    random = model_with(proposal, **{"decision.rationality": 0.0})
+    assert 0.4 < np.mean(random.events.status[0] == DONE) < 0.6
+
+
+def test_conditions_chain_events():
+    m = model_with([
+        {"id": "hike", "actor": "us", "move": "escalate", "mode": "forced", "week": 1},
+        {"id": "answer", "actor": "cn", "move": "escalate", "mode": "forced",
+         "when": {"after": "hike"}},
+        {"id": "never", "actor": "cn", "move": "hold", "mode": "forced",
+         "when": {"variable": "us.tariff", "op": "<", "value": 10}},
+    ])
+    assert np.all(m.events.fired_week[0] == 1)
+    # China moves after the US within a week, so it can answer in the same week
+    assert np.all(m.events.fired_week[1] == 1)
+    assert np.all(m.cn.tools["farm_diversion"] == 1.0)
+    assert np.all(m.events.status[2] == PENDING)
+
+
+def test_every_default_is_inside_its_range_and_whole_where_required():
+    for p in parameters.PARAMS:
+        assert p.lo <= p.default <= p.hi, p.name
+        if p.integer:
+            assert p.default == int(p.default), p.name
+        if p.sweep:
+            assert p.lo <= p.sweep[0] < p.sweep[1] <= p.hi, p.name
+        assert p.doc and p.unit, p.name
+
+
+def test_constituency_weights_sum_to_one():
+    for side in ("us", "cn"):
+        total = sum(p.default for p in parameters.PARAMS
+                    if p.name.startswith(f"constituency.{side}."))
+        assert math.isclose(total, 1.0), side
+
+
+def test_check_names_the_problem():
+    with pytest.raises(KeyError, match="did you mean 'face.decay'"):
+        parameters.check("face.decai", 0.9)
+    with pytest.raises(ValueError, match=r"outside \[0.5, 1\]"):
+        parameters.check("face.decay", 1.2)
+    with pytest.raises(ValueError, match="whole number"):
+        parameters.check("initial.channel", 1.5)
+    with pytest.raises(ValueError, match="must be a number"):
+        parameters.check("face.decay", True)
+    assert parameters.resolve({"face.decay": 0.9})["face.decay"] == 0.9
+
+
+def test_overrides_reach_the_model():
+    m = TradeWarModel(runs=3, overrides={"initial.us_reciprocal": 50})
+    assert np.all(m.us.layers["reciprocal"] == 50)
