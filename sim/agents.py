@@ -107,7 +107,8 @@ class Government(mesa.Agent):
         self.pending_kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 package, 2 channel, 3 matched
         self.pending_arg = np.full(n, -1, dtype=np.int16)
         self.private_out = np.zeros(n, dtype=FLOAT)  # unleaked private concessions (size)
-        self.paused_from = np.full(n, np.nan, dtype=FLOAT)  # exemptable layer level to restore after a pause
+        # level of the exemptable layer to restore when a pause ends
+        self.paused_from = np.full(n, np.nan, dtype=FLOAT)
         self.cum_pain = np.zeros(n, dtype=FLOAT)  # %GDP-years
         self.face_paid = np.zeros(n, dtype=FLOAT)  # weeks of starting pain
         self.conceded = np.zeros(n, dtype=bool)  # made any concession this week

@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bounded_int(lo: int, hi: int):  # noqa: ANN202 - an argparse type
+def _bounded_int(lo: int, hi: int):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -175,13 +175,15 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         for r in rows:
             writer.writerow([r["name"], r["default"], r["unit"], r["range"], r["provenance"]])
         return 0
-    width = max(len(r["name"]) for r in rows) if rows else 10
     for r in rows:
-        print(f"{r['name']:<{width}}  {r['default']:>9g} {r['unit']:<12} {r['range']}")
+        lo, hi = r["range"]
+        print(f"{r['name']} = {r['default']:g} {r['unit']}  (valid {lo:g} to {hi:g}): {r['doc']}")
         for source in r["sources"]:
-            print(f"{'':<{width}}    - {source}")
+            print(f"    - {source}")
+        if r["assumption"]:
+            print(f"    - assumption: {r['assumption']}")
+    print(f"\n{len(rows)} parameters")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

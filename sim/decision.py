@@ -1,12 +1,14 @@
 """The weekly decision: expected-utility terms of each move and the logit choice.
 
-A move's utility is the sum of named terms, each in weeks of the side's pain at the April 2025 peak (with default parameters):
-``pain`` (economic pain over the horizon), ``tariff`` (value of own tariff revenue and
-leverage), ``relative`` (own loss minus the rival's: "who loses more", who-loses-more),
-``face`` (audience cost of a concession, Fearon 1994), ``attrition`` (expected gain from
-the rival folding first, Fudenberg & Tirole 1986), ``value`` (non-tariff gains of a
-deal) and ``action`` (the political cost of changing course, a status-quo bias).  Moves are chosen by logit quantal response, P(a) ~ exp(lambda EU(a)) (McKelvey &
-Palfrey 1995).  Every term of the chosen move is kept so a run can explain itself.
+A move's utility is the sum of named terms, each in weeks of the side's pain at the April
+2025 peak (with default parameters): ``pain`` (economic pain over the horizon), ``tariff``
+(value of own tariff revenue and leverage), ``relative`` (own loss minus the rival's: "who
+loses more", who-loses-more), ``face`` (audience cost of a concession, Fearon 1994),
+``attrition`` (expected gain from the rival folding first, Fudenberg & Tirole 1986),
+``value`` (non-tariff gains of a deal) and ``action`` (the political cost of changing
+course, a status-quo bias, Samuelson & Zeckhauser 1988).  Moves are chosen by logit
+quantal response, P(a) ~ exp(lambda EU(a)) (McKelvey & Palfrey 1995).  Every term of the
+chosen move is kept so a run can explain itself.
 """
 
 from __future__ import annotations
@@ -385,7 +387,10 @@ def choose(me: Government, ctx: WeekContext) -> None:
     # Inverse-CDF draw from P(a) ~ exp(lambda (EU(a) - max EU)), over available rows only.
     rows = [i for i, terms in enumerate(table) if terms is not None]
     top = eu[rows].max(axis=0)
-    weights = [np.exp(ctx.lam * (eu[i] - top)) for i in rows]
+    if ctx.lam > 0:
+        weights = [np.exp(ctx.lam * (eu[i] - top)) for i in rows]
+    else:  # lambda = 0: uniform over the available moves
+        weights = [np.isfinite(eu[i]).astype(FLOAT) for i in rows]
     threshold = model.uniform() * sum(weights)
     choice = np.full(n, rows[-1], dtype=np.int8)
     cumulative = np.zeros(n, dtype=FLOAT)

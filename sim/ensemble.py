@@ -142,7 +142,7 @@ def run_ensemble(scenario: Scenario, *, runs: int | None = None, seed: int | Non
                     time.perf_counter() - started)
 
 
-def _progress_bar(total: int, enabled: bool):  # noqa: ANN202 - tqdm is optional at runtime
+def _progress_bar(total: int, enabled: bool):
     if not enabled:
         return None
     from tqdm import tqdm

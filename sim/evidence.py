@@ -219,6 +219,8 @@ def provenance_table() -> list[dict]:
             "range": (p.lo, p.hi),
             "provenance": p.provenance,
             "sources": [describe(c) for c in p.cites],
+            "assumption": p.assumption,
+            "doc": p.doc,
         }
         for p in PARAMS
     ]

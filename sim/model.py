@@ -396,4 +396,4 @@ class TradeWarModel(mesa.Model):
 
 from sim.recorder import Recorder  # noqa: E402  (the recorder reads model attributes)
 
-__all__ = ["BLOCK", "DEESCALATION_KINDS", "SIDES", "TradeWarModel", "MOVES"]
+__all__ = ["BLOCK", "DEESCALATION_KINDS", "MOVES", "SIDES", "TradeWarModel"]

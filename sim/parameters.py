@@ -10,7 +10,7 @@ default lacks this.  Scenario files override parameters by dotted name; the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ PARAMS: tuple[Param, ...] = (
               "their trade share; a fifth is our reading of 'select' items; swept"),
     _p("initial.us_exempt_share", 0.0, "share", 0, 1,
        "share of Chinese goods exempted from the US reciprocal layer", "us-tariff-total-145",
-       assume="the documents report the full 145% with no US carve-outs"),
+       assume="the documents report the full 145% with no US carve-outs; exemptions "
+              "granted outside them (e.g. for electronics) can be set here"),
     _p("initial.cn_rare_earth", 1, "flag", 0, 1, "China's rare-earth export controls in force",
        "cn-rare-earth-controls", integer=True),
     _p("initial.cn_films", 1, "flag", 0, 1, "China's curbs on Hollywood films in force",

@@ -9,11 +9,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display needed
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
 
-from sim.summary import Summary  # noqa: E402
+from sim.summary import Summary
 
 SIDE_STYLE = {"us": ("US tariff on Chinese goods", "tab:blue"),
               "cn": ("China's tariff on US goods", "tab:red")}

@@ -32,7 +32,8 @@ class Problem:
 
     def format(self, file: str) -> str:
         where = f"{file}:{self.line}" if self.line else file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return f"{where}: {self.field}: {self.message}" if self.field else (
+            f"{where}: {self.message}")
 
 
 @dataclass
@@ -77,14 +78,14 @@ class LineIndex:
                 if key in seen:
                     raise InputError.single(
                         file, f"duplicate key '{key}' (first on line {seen[key]})", line,
-                        field_name(loc + (key,)))
+                        field_name((*loc, key)))
                 seen[key] = line
-                self.lines[loc + (key,)] = line
-                self.walk(value_node, loc + (key,), file)
+                self.lines[(*loc, key)] = line
+                self.walk(value_node, (*loc, key), file)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                self.lines[loc + (i,)] = item.start_mark.line + 1
-                self.walk(item, loc + (i,), file)
+                self.lines[(*loc, i)] = item.start_mark.line + 1
+                self.walk(item, (*loc, i), file)
 
 
 def field_name(loc: Sequence[str | int]) -> str:

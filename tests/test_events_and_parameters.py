@@ -75,7 +75,7 @@ def test_constituency_weights_sum_to_one():
 
 
 def test_check_names_the_problem():
-    with pytest.raises(KeyError, match="did you mean 'face.decay'"):
+    with pytest.raises(KeyError, match=r"did you mean 'face\.decay'"):
         parameters.check("face.decai", 0.9)
     with pytest.raises(ValueError, match=r"outside \[0.5, 1\]"):
         parameters.check("face.decay", 1.2)

@@ -62,7 +62,8 @@ def test_provenance_table_covers_every_parameter() -> None:
     table = evidence.provenance_table()
     assert [row["name"] for row in table] == [p.name for p in PARAMS]
     for row in table:
-        assert set(row) == {"name", "default", "unit", "range", "provenance", "sources"}
+        assert set(row) == {"name", "default", "unit", "range", "provenance", "sources",
+                            "assumption", "doc"}
         assert row["provenance"]
         assert not any(s.endswith("UNRESOLVED") for s in row["sources"]), row
 
