@@ -310,11 +310,14 @@ PARAMS: tuple[Param, ...] = (
     _p("deal.precursor_value_weeks", 4.0, "weeks of pain", 0, 100,
        "value to the US of China's precursor crackdown", "cn-fentanyl-linkage",
        assume="the fentanyl layer was imposed for it; a month of pain"),
-    _p("deal.precursor_concession_size", 0.15, "back-downs", 0, 1,
+    _p("deal.precursor_concession_size", 0.05, "back-downs", 0, 1,
        "China's precursor crackdown, as a share of a full back-down",
-       "cn-fentanyl-linkage", "cn-no-need-to-talk-first",
-       assume="acting on a US complaint under tariff pressure looks like yielding; "
-              "about the size of the US fentanyl layer (20 of 145 points)"),
+       "cn-fentanyl-linkage", "wu-fentanyl-first-path",
+       assume="Beijing itself tied precursor action to the removal of the 20% layer, so acting "
+              "once it is gone reads at home as reciprocity rather than yielding: a third of "
+              "the US fentanyl layer's share of a back-down (20 of 145 points). Pivotal for "
+              "the fentanyl-first path (at 0.15 China's win-set excludes the swap); swept",
+       sweep=(0.02, 0.15)),
     _p("deal.phase_one_face_multiplier", 3.0, "x", 1, 20,
        "extra face cost to China of a purchase-commitment deal", "cn-no-phase-one-repeat",
        assume="seen in Beijing as one-sided and politically costly"),

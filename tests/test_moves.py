@@ -13,11 +13,12 @@ from sim.scenario import Scenario
 RUNS = 200
 
 
-def forced(*events: dict, weeks: int = 1, initial: dict | None = None) -> TradeWarModel:
+def forced(*events: dict, weeks: int = 1, initial: dict | None = None,
+           parameters: dict | None = None) -> TradeWarModel:
     """A model whose scenario forces ``events``, stepped ``weeks`` weeks."""
     evs = [{"mode": "forced", **ev} for ev in events]
     scenario = Scenario(name="probe", description="forced moves", weeks=10, events=evs,
-                        initial=initial or {})
+                        initial=initial or {}, parameters=parameters or {})
     model = TradeWarModel(scenario, runs=RUNS, seed=4)
     for _ in range(weeks):
         model.step()
@@ -99,12 +100,19 @@ def test_offer_then_accept_concludes_the_package():
 
 
 def test_acceptance_only_inside_the_win_set():
-    """Even a forced acceptance waits for domestic ratification (Putnam 1988): at the April
-    peak China's party elite and nationalists outweigh its exporters on the fentanyl swap."""
-    m = forced({"actor": "us", "move": "offer", "package": "fentanyl_for_precursors"},
-               {"actor": "cn", "move": "accept", "week": 1}, weeks=2, initial={"channel": 2})
-    assert not m.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].any()
-    assert np.all(m.us.layers["fentanyl"] == 20.0)
+    """Even a forced acceptance waits for domestic ratification (Putnam 1988): when the
+    precursor crackdown costs China as much face as the US layer it removes, China's party
+    elite and nationalists outweigh its exporters and the swap cannot be accepted."""
+    swap = ({"actor": "us", "move": "offer", "package": "fentanyl_for_precursors"},
+            {"actor": "cn", "move": "accept", "week": 1})
+    costly = forced(*swap, weeks=2, initial={"channel": 2},
+                    parameters={"deal.precursor_concession_size": 0.15})
+    assert not costly.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].any()
+    assert np.all(costly.us.layers["fentanyl"] == 20.0)
+    cheap = forced(*swap, weeks=2, initial={"channel": 2},
+                   parameters={"deal.precursor_concession_size": 0.05})
+    assert cheap.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].all()
+    assert np.all(cheap.us.layers["fentanyl"] == 0.0)
 
 
 def test_matched_step_down_cuts_both_broad_layers_for_less_face():
