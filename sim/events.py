@@ -2,8 +2,14 @@
 
 A ``forced`` event happens (once it is available); a ``proposed`` one is put to the
 agent, who takes it or keeps its own choice by the same logit rule it uses for every
-move, so a declined proposal is recorded as declined.  Conditions are structured data
-(another event done, or a state variable against a threshold), never evaluated code.
+move, so a declined proposal is recorded as declined.  When the move is itself a proposal
+to the rival (an offer, a channel upgrade, matched cuts), the rival's answer the next week
+is recorded too: accepted or rejected.  Conditions are structured data (another event has
+taken effect, or a state variable against a threshold), never evaluated code.
+
+Status of an event in a run: ``pending`` (its week or condition never came, or the move was
+never available), ``declined`` (put to its actor, who chose otherwise), ``done`` (made),
+``accepted`` / ``rejected`` (a proposal made, and the rival's answer).
 """
 
 from __future__ import annotations
@@ -26,8 +32,10 @@ if TYPE_CHECKING:
 
 Array = np.ndarray
 
-PENDING, DONE, DECLINED = 0, 1, 2
-STATUS_NAMES = {PENDING: "pending", DONE: "done", DECLINED: "declined"}
+PENDING, DONE, DECLINED, ACCEPTED, REJECTED = 0, 1, 2, 3, 4
+STATUS_NAMES = {PENDING: "pending", DONE: "done", DECLINED: "declined", ACCEPTED: "accepted",
+                REJECTED: "rejected"}
+TOOK_EFFECT = (DONE, ACCEPTED)
 
 # State variables a condition may test, with what each means.
 VARIABLES: dict[str, tuple[str, Callable[[TradeWarModel], Array]]] = {
@@ -53,6 +61,8 @@ class EventBook:
         self.ids = [ev.id for ev in events]
         self.status = np.zeros((len(events), model.n), dtype=np.int8)
         self.fired_week = np.full((len(events), model.n), -1, dtype=np.int16)
+        self.made = np.zeros((len(events), model.n), dtype=bool)  # proposal made this week
+        self.awaiting = np.zeros((len(events), model.n), dtype=bool)  # proposal unanswered
 
     def due(self, j: int) -> Array:
         """Runs in which event ``j`` is due this week."""
@@ -61,7 +71,7 @@ class EventBook:
         cond = ev.when
         if cond is not None:
             if cond.after is not None:
-                ok &= self.status[self.ids.index(cond.after)] == DONE
+                ok &= np.isin(self.status[self.ids.index(cond.after)], TOOK_EFFECT)
             if cond.variable is not None:
                 ok &= OPS[cond.op](VARIABLES[cond.variable][1](m), cond.value)
         return ok
@@ -87,6 +97,8 @@ class EventBook:
             me.choice = np.where(go, i, me.choice).astype(np.int8)
             me.choice_arg = np.where(go, arg, me.choice_arg).astype(np.int16)
             self.status[j] = np.where(go, DONE, self.status[j])
+            if MOVES[i].proposal:
+                self.made[j] |= go
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
 
     def _variant(self, me: Government, ctx: WeekContext, ev: Event, eu: Array,
@@ -114,3 +126,25 @@ class EventBook:
                 face=-ctx.face_cost(me, size, ctx.p["face.multiplier_public"]))
             return np.full(n, layer_no), size > 0, terms
         return np.full(n, -1), np.isfinite(eu[i]), table[i] if MOVES[i] else None
+
+    def settle(self, proposer: Government, took_effect: Array) -> None:
+        """This week's proposals of ``proposer`` are on the table; those that needed no
+        answer (they took effect at once) are accepted, the rest await the rival."""
+        for j, ev in enumerate(self.events):
+            if ev.actor == proposer.side:
+                made = self.made[j]
+                self.status[j] = np.where(made & took_effect, ACCEPTED, self.status[j])
+                self.awaiting[j] |= made & ~took_effect
+                self.made[j] = False
+
+    def answered(self, proposer: Government, accepted: Array) -> None:
+        """The rival answered ``proposer``'s pending proposals: accepted or rejected."""
+        self._close(proposer, accepted, ACCEPTED)
+        self._close(proposer, np.ones_like(accepted), REJECTED)
+
+    def _close(self, proposer: Government, mask: Array, status: int) -> None:
+        for j, ev in enumerate(self.events):
+            if ev.actor == proposer.side:
+                hit = self.awaiting[j] & mask
+                self.status[j] = np.where(hit, status, self.status[j])
+                self.awaiting[j] &= ~hit

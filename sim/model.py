@@ -192,6 +192,7 @@ class TradeWarModel(mesa.Model):
         if matched.any():
             self.matched_cut(matched)
         self.recorder.declined[me.side] += (kind != 0) & ~accept
+        self.events.answered(rival, accept & (kind != 0))
         rival.pending_kind = np.zeros(self.n, dtype=np.int8)
         rival.pending_arg = np.full(self.n, -1, dtype=np.int16)
 
@@ -248,6 +249,7 @@ class TradeWarModel(mesa.Model):
             me.pending_arg = np.where(ask, target, me.pending_arg).astype(np.int16)
             matched = (c == INDEX["step_down_matched"]) & ~both_matched
             me.pending_kind = np.where(matched, 3, me.pending_kind).astype(np.int8)
+            self.events.settle(me, direct | both_matched)
 
     # --- applying outcomes --------------------------------------------------------------
     def apply_state(self, me: Government, after, mask: Array) -> None:
