@@ -112,6 +112,7 @@ def parse_sets(items: Sequence[str]) -> dict[str, float]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.ensemble import PATH_SAMPLE, run_ensemble
+    from sim.replay import format_replay, replay_report
     from sim.results import default_dir, write_results
     from sim.scenario import load_scenario
     from sim.summary import format_summary, summarize
@@ -126,9 +127,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                             path_sample=PATH_SAMPLE if args.paths_sample is None
                             else args.paths_sample, progress=progress)
     summary = summarize(ensemble.runs, scenario.weeks)
+    text = format_summary(summary, f"Scenario '{scenario.name}' (seed {ensemble.seed})")
+    report = replay_report(ensemble.runs, scenario)
+    if report is not None:
+        text += "\n\n" + format_replay(report)
     written = write_results(ensemble, summary, out, command=args.argv,
-                            scenario_file=str(args.scenario))
-    print(format_summary(summary, f"Scenario '{scenario.name}' (seed {ensemble.seed})"))
+                            scenario_file=str(args.scenario), text=text)
+    print(text)
     rate = ensemble.n_runs / ensemble.seconds if ensemble.seconds else float("nan")
     print(f"\n{ensemble.n_runs:,} runs in {ensemble.seconds:.1f} s ({rate:,.0f} runs/s)")
     print(f"results: {written}/  (runs.parquet, paths.parquet, summary.png, manifest.json)")

@@ -63,6 +63,8 @@ class EventBook:
         self.fired_week = np.full((len(events), model.n), -1, dtype=np.int16)
         self.made = np.zeros((len(events), model.n), dtype=bool)  # proposal made this week
         self.awaiting = np.zeros((len(events), model.n), dtype=bool)  # proposal unanswered
+        self.declines = np.zeros((len(events), model.n), dtype=np.int16)  # by the actor
+        self.rejections = np.zeros((len(events), model.n), dtype=np.int16)  # by the rival
 
     def due(self, j: int) -> Array:
         """Runs in which event ``j`` is due this week."""
@@ -87,12 +89,18 @@ class EventBook:
             if not due.any():
                 continue
             i = INDEX[ev.move]
+            moot = due & self._in_place(ev)
+            self.status[j] = np.where(moot, DONE, self.status[j])
+            due &= ~moot
             arg, ok, terms = self._variant(me, ctx, ev, eu, table)
             go = due & ok
             if ev.mode == "proposed":
                 chosen = eu[me.choice, np.arange(me.n)]
                 take = u < sigmoid_gain(ctx, terms.total - chosen) if terms else u < 0.5
-                self.status[j] = np.where(go & ~take, DECLINED, self.status[j])
+                declined = go & ~take
+                self.declines[j] += declined
+                if not ev.retry:
+                    self.status[j] = np.where(declined, DECLINED, self.status[j])
                 go &= take
             me.choice = np.where(go, i, me.choice).astype(np.int8)
             me.choice_arg = np.where(go, arg, me.choice_arg).astype(np.int16)
@@ -100,6 +108,16 @@ class EventBook:
             if MOVES[i].proposal:
                 self.made[j] |= go
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
+
+    def _in_place(self, ev: Event) -> Array:
+        """Runs where what the event asks for is already so: the channel is at its level or
+        above, or its package is in force.  The event then counts as done."""
+        m = self.model
+        if ev.level is not None:
+            return m.channel >= ev.level
+        if ev.package is not None:
+            return m.in_force[PACKAGE_INDEX[ev.package]]
+        return np.zeros(m.n, dtype=bool)
 
     def _variant(self, me: Government, ctx: WeekContext, ev: Event, eu: Array,
                  table: list[Terms | None]) -> tuple[Array, Array, Terms | None]:
@@ -139,12 +157,13 @@ class EventBook:
 
     def answered(self, proposer: Government, accepted: Array) -> None:
         """The rival answered ``proposer``'s pending proposals: accepted or rejected."""
-        self._close(proposer, accepted, ACCEPTED)
-        self._close(proposer, np.ones_like(accepted), REJECTED)
-
-    def _close(self, proposer: Government, mask: Array, status: int) -> None:
         for j, ev in enumerate(self.events):
             if ev.actor == proposer.side:
-                hit = self.awaiting[j] & mask
-                self.status[j] = np.where(hit, status, self.status[j])
-                self.awaiting[j] &= ~hit
+                waiting = self.awaiting[j]
+                rejected = waiting & ~accepted
+                self.rejections[j] += rejected
+                self.status[j] = np.where(waiting & accepted, ACCEPTED, self.status[j])
+                # a rejected proposal is put again next week if the event retries
+                self.status[j] = np.where(rejected, PENDING if ev.retry else REJECTED,
+                                          self.status[j])
+                self.awaiting[j] = False

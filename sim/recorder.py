@@ -141,6 +141,8 @@ class Recorder:
             "reneged_by": pd.Categorical.from_codes(self.reneged_by,
                                                     categories=["nobody", "us", "cn"]),
             "us_tariff_final": m.us.tariff(), "cn_tariff_final": m.cn.tariff(),
+            **{f"{gov.side}_{name}_final": level for gov in m.governments
+               for name, level in gov.layers.items()},
             "us_tariff_peak": self.peak["us"], "cn_tariff_peak": self.peak["cn"],
             "us_cum_pain": m.us.cum_pain, "cn_cum_pain": m.cn.cum_pain,
             "us_face_final": m.us.face, "cn_face_final": m.cn.face,
@@ -155,6 +157,8 @@ class Recorder:
             frame[f"event_{ev_id}"] = pd.Categorical.from_codes(
                 m.events.status[j], categories=list(names))
             frame[f"event_{ev_id}_week"] = _weeks(m.events.fired_week[j])
+            frame[f"event_{ev_id}_declined"] = m.events.declines[j]
+            frame[f"event_{ev_id}_rejected"] = m.events.rejections[j]
         df = pd.DataFrame(frame)
         return df
 

@@ -39,8 +39,10 @@ def default_dir(scenario_name: str, root: str | Path = "results",
 
 
 def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
-                  command: list[str], scenario_file: str | None = None) -> Path:
-    """Write tables, figure, summary and manifest into the new directory ``out``."""
+                  command: list[str], scenario_file: str | None = None,
+                  text: str | None = None) -> Path:
+    """Write tables, figure, summary (``text``, by default the formatted ``summary``) and
+    manifest into the new directory ``out``."""
     out = Path(out)
     if out.exists():
         raise FileExistsError(f"{out} exists already; results are never overwritten")
@@ -53,7 +55,7 @@ def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
         title = f"{ensemble.scenario.name}: {headline}"[:100]
         summary_figure(ensemble.fan, summary, ensemble.scenario.start_date, title,
                        tmp / FIGURE_FILE)
-        (tmp / SUMMARY_FILE).write_text(format_summary(summary, title) + "\n")
+        (tmp / SUMMARY_FILE).write_text((text or format_summary(summary, title)) + "\n")
         manifest = build_manifest(ensemble, command, scenario_file, tmp)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         os.replace(tmp, out)

@@ -71,6 +71,8 @@ class Event(Strict):
     package: PackageName | None = Field(None, description="package to offer (move: offer)")
     level: int | None = Field(None, ge=1, le=4, description="channel level (open_channel)")
     layer: str | None = Field(None, description="tariff layer to cut (step_down_alone)")
+    retry: bool = Field(False, description="put the move again each week after it is "
+                        "declined, or its proposal rejected, until it takes effect")
     note: str = ""
 
     @field_validator("actor")
