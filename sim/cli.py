@@ -57,6 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.set_defaults(handler=cmd_run)
 
+    cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and "
+                          "compare their outcomes",
+                          description="Run every scenario with the same seed and runs, print "
+                          "outcome shares and key times with intervals and the paired "
+                          "difference to the first, and write a comparison figure.")
+    cmp_.add_argument("scenarios", nargs="+", help="scenario YAML files (the first is the "
+                      "reference)")
+    cmp_.add_argument("--runs", type=_bounded_int(1, 10_000_000),
+                      help="runs per scenario (default: the first scenario's)")
+    cmp_.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
+                      help="common seed (default: the first scenario's)")
+    cmp_.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                      help="override a parameter in every scenario (repeatable)")
+    cmp_.add_argument("--out", type=Path, help="results directory (default: "
+                      "results/compare-<time>); must not exist")
+    cmp_.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cmp_.set_defaults(handler=cmd_compare)
+
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario YAML files")
     val.set_defaults(handler=cmd_validate)
@@ -137,6 +155,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     rate = ensemble.n_runs / ensemble.seconds if ensemble.seconds else float("nan")
     print(f"\n{ensemble.n_runs:,} runs in {ensemble.seconds:.1f} s ({rate:,.0f} runs/s)")
     print(f"results: {written}/  (runs.parquet, paths.parquet, summary.png, manifest.json)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import format_comparison, run_comparison
+    from sim.results import default_dir, write_comparison
+    from sim.scenario import load_scenario
+
+    scenarios, problems = [], []
+    for file in args.scenarios:
+        try:
+            scenarios.append(load_scenario(file))
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return EXIT_INPUT
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InputError.single(args.scenarios[names.index(next(
+            n for n in names if names.count(n) > 1))], "two scenarios share this name")
+    overrides = parse_sets(args.sets)
+    out = args.out or default_dir("compare")
+    if out.exists():
+        raise InputError.single(str(out), "exists already; choose another --out")
+    runs = args.runs or scenarios[0].runs
+    seed = scenarios[0].seed if args.seed is None else args.seed
+    comparison = run_comparison(scenarios, runs=runs, seed=seed, overrides=overrides,
+                                progress=not args.no_progress and sys.stderr.isatty())
+    text = format_comparison(comparison)
+    written = write_comparison(comparison, text, out, command=args.argv,
+                               scenario_files=list(args.scenarios))
+    print(text)
+    print(f"\nresults: {written}/  (compare.csv, compare.png, runs_<scenario>.parquet)")
     return 0
 
 

@@ -71,3 +71,55 @@ def summary_figure(fan: dict[str, np.ndarray], summary: Summary, start: dt.date,
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def comparison_figure(ensembles: list, table, path: str | Path) -> None:
+    """Outcome shares, tariff paths and time-to-deal ECDFs of several scenarios."""
+    from sim.outcomes import OUTCOMES
+
+    fig, (bars, fans, ecdf) = plt.subplots(1, 3, figsize=(16, 5))
+    names = [e.scenario.name for e in ensembles]
+    colours = plt.get_cmap("tab10").colors
+    height = 0.8 / len(names)
+    y = np.arange(len(OUTCOMES))
+    for k, name in enumerate(names):
+        rows = table[(table["scenario"] == name) & table["measure"].str.startswith("share ")]
+        values = rows["value"].to_numpy() * 100
+        err = [values - rows["low"].to_numpy() * 100, rows["high"].to_numpy() * 100 - values]
+        bars.barh(y + k * height, values, height, xerr=err, color=colours[k % 10], capsize=2,
+                  label=name)
+    bars.set_yticks(y + 0.4 - height / 2, [o.replace("_", " ") for o in OUTCOMES])
+    bars.invert_yaxis()
+    bars.set_xlim(0, 100)
+    bars.set_xlabel("share of runs, % (95% CI)")
+    bars.set_title("Outcome after the horizon", fontsize=10)
+    bars.legend(fontsize=8)
+    bars.grid(axis="x", alpha=0.3)
+    for k, ens in enumerate(ensembles):
+        weeks = np.arange(ens.fan["us"].shape[0])
+        for side, style in (("us", "-"), ("cn", "--")):
+            q = np.quantile(ens.fan[side], (0.25, 0.5, 0.75), axis=1)
+            fans.plot(weeks, q[1], style, color=colours[k % 10], lw=1.8,
+                      label=f"{ens.scenario.name} ({side.upper()})")
+            fans.fill_between(weeks, q[0], q[2], color=colours[k % 10], alpha=0.12, lw=0)
+    fans.set_xlabel("week")
+    fans.set_ylabel("effective tariff, % (median, 50% band)")
+    fans.set_ylim(bottom=0)
+    fans.set_title("Tariff paths: US on China (solid), China on US (dashed)", fontsize=10)
+    fans.legend(fontsize=7, ncol=2)
+    fans.grid(alpha=0.3)
+    for k, ens in enumerate(ensembles):
+        horizon = ens.scenario.weeks
+        weeks = ens.runs["deal_week"].to_numpy(dtype=float, na_value=np.inf)
+        grid = np.arange(horizon + 1)
+        reached = (weeks[None, :] <= grid[:, None]).mean(axis=1) * 100
+        ecdf.step(grid, reached, where="post", color=colours[k % 10], label=ens.scenario.name)
+    ecdf.set_xlabel("week")
+    ecdf.set_ylabel("runs with a deal or truce by then, %")
+    ecdf.set_ylim(0, 100)
+    ecdf.set_title("Time to first deal or truce (ECDF, censored at the horizon)", fontsize=10)
+    ecdf.legend(fontsize=8)
+    ecdf.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

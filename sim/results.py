@@ -6,6 +6,7 @@ into place at the end, so an interrupted run leaves no half-written result.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -13,13 +14,15 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from sim import __version__
+from sim.compare import Comparison
 from sim.ensemble import FAN_RUNS, Ensemble
-from sim.plots import summary_figure
+from sim.plots import comparison_figure, summary_figure
 from sim.summary import Summary, format_summary
 
 RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE = (
@@ -38,17 +41,29 @@ def default_dir(scenario_name: str, root: str | Path = "results",
     return path
 
 
-def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
-                  command: list[str], scenario_file: str | None = None,
-                  text: str | None = None) -> Path:
-    """Write tables, figure, summary (``text``, by default the formatted ``summary``) and
-    manifest into the new directory ``out``."""
+@contextlib.contextmanager
+def atomic_directory(out: str | Path) -> Iterator[Path]:
+    """Yield a hidden temporary directory beside ``out``; rename it to ``out`` on success,
+    remove it on any failure or interruption."""
     out = Path(out)
     if out.exists():
         raise FileExistsError(f"{out} exists already; results are never overwritten")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        yield tmp
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
+                  command: list[str], scenario_file: str | None = None,
+                  text: str | None = None) -> Path:
+    """Write tables, figure, summary (``text``, by default the formatted ``summary``) and
+    manifest into the new directory ``out``."""
+    with atomic_directory(out) as tmp:
         ensemble.runs.to_parquet(tmp / RUNS_FILE, index=False)
         ensemble.paths.to_parquet(tmp / PATHS_FILE, index=False)
         headline = ensemble.scenario.description.split(":")[0].split(".")[0].strip()
@@ -58,11 +73,32 @@ def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
         (tmp / SUMMARY_FILE).write_text((text or format_summary(summary, title)) + "\n")
         manifest = build_manifest(ensemble, command, scenario_file, tmp)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out)
+
+
+def write_comparison(comparison: Comparison, text: str, out: str | Path, *,
+                     command: list[str], scenario_files: list[str]) -> Path:
+    """Write the comparison table, figure, text, each scenario's run table and a manifest."""
+    with atomic_directory(out) as tmp:
+        comparison.table.to_csv(tmp / "compare.csv", index=False)
+        comparison_figure(comparison.ensembles, comparison.table, tmp / "compare.png")
+        (tmp / "compare.txt").write_text(text + "\n")
+        for ens in comparison.ensembles:
+            ens.runs.to_parquet(tmp / f"runs_{ens.scenario.name}.parquet", index=False)
+        manifest = {
+            "command": command,
+            "package_version": __version__,
+            "seed": comparison.ensembles[0].seed,
+            "runs": comparison.ensembles[0].n_runs,
+            "scenarios": [{"name": e.scenario.name, "file": f,
+                           "scenario_sha256": e.scenario.digest(),
+                           "parameters_changed": e.changed_parameters()}
+                          for e, f in zip(comparison.ensembles, scenario_files, strict=True)],
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "files": {f.name: _sha256(f) for f in sorted(tmp.iterdir())},
+        }
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return Path(out)
 
 
 def build_manifest(ensemble: Ensemble, command: list[str], scenario_file: str | None,
