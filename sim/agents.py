@@ -120,6 +120,7 @@ class Government(mesa.Agent):
         self.tariff_ref = peak_layers(side)
         self.choice = np.zeros(n, dtype=np.int8)
         self.choice_arg = np.full(n, -1, dtype=np.int16)
+        self.scripted = np.zeros(n, dtype=np.int16)
 
     @property
     def label(self) -> str:

@@ -75,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--no-progress", action="store_true", help="no progress bar")
     cmp_.set_defaults(handler=cmd_compare)
 
+    exp = sub.add_parser("explain", help="tell the week-by-week story of one run",
+                         description="Re-run one run exactly and tell, week by week, which "
+                         "move each side made and the utility terms that tipped it.")
+    exp.add_argument("source", help="a results directory (reproduces its run) or a scenario "
+                     "YAML file")
+    exp.add_argument("--run", type=_bounded_int(0, 10_000_000), required=True,
+                     help="run index (0-based)")
+    exp.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
+                     help="with a scenario file: the seed (default: the scenario's)")
+    exp.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                     help="with a scenario file: override a parameter (repeatable)")
+    exp.set_defaults(handler=cmd_explain)
+
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario YAML files")
     val.set_defaults(handler=cmd_validate)
@@ -190,6 +203,65 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(text)
     print(f"\nresults: {written}/  (compare.csv, compare.png, runs_<scenario>.parquet)")
     return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from sim.explain import narrate, replay_run
+    from sim.scenario import load_scenario
+
+    source = Path(args.source)
+    expected = None
+    if source.is_dir():
+        if args.seed is not None or args.sets:
+            raise InputError.single(str(source), "--seed and --set go with a scenario file; "
+                                    "a results directory fixes both")
+        scenario, seed, overrides, expected = _from_results(source, args.run)
+    else:
+        scenario = load_scenario(source)
+        seed = scenario.seed if args.seed is None else args.seed
+        overrides = parse_sets(args.sets)
+    story = replay_run(scenario, seed, args.run, overrides)
+    print(narrate(story))
+    if expected is not None:
+        same = all(_same(story.row[c], expected[c]) for c in expected.index)
+        print(f"\nReproduced from {source}: the replayed run "
+              f"{'matches' if same else 'DOES NOT match'} row {args.run} of runs.parquet.")
+        return 0 if same else 1
+    return 0
+
+
+def _from_results(folder: Path, run: int):
+    import pandas as pd
+
+    from sim.results import MANIFEST_FILE, RUNS_FILE, SCENARIO_FILE
+    from sim.scenario import load_scenario
+
+    manifest_path = folder / MANIFEST_FILE
+    if not manifest_path.is_file() or not (folder / SCENARIO_FILE).is_file():
+        raise InputError.single(str(folder), f"not a results directory (no {MANIFEST_FILE} "
+                                f"and {SCENARIO_FILE})")
+    manifest = json.loads(manifest_path.read_text())
+    scenario = load_scenario(folder / SCENARIO_FILE)
+    if scenario.digest() != manifest["scenario_sha256"]:
+        raise InputError.single(str(folder / SCENARIO_FILE), "does not match the manifest's "
+                                "scenario_sha256; the results directory was edited")
+    if run >= manifest["runs"]:
+        raise InputError.single(str(folder), f"--run {run} is out of range: these results "
+                                f"have {manifest['runs']:,} runs (0 to {manifest['runs'] - 1})")
+    runs = pd.read_parquet(folder / RUNS_FILE)
+    overrides = {k: v for k, v in manifest["parameters_changed"].items()
+                 if k not in scenario.overrides}
+    return scenario, manifest["seed"], overrides, runs.iloc[run]
+
+
+def _same(a: object, b: object) -> bool:
+    import pandas as pd
+
+    if pd.isna(a) and pd.isna(b):
+        return True
+    if isinstance(a, (float, int)) and isinstance(b, (float, int)):
+        return bool(a == b)
+    return str(a) == str(b)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

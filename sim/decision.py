@@ -368,7 +368,7 @@ class WeekContext:
 
 def choose(me: Government, ctx: WeekContext) -> None:
     """Pick each run's move by logit quantal response, then apply scenario events."""
-    from sim.moves import MOVES
+    from sim.moves import MOVES, priced
 
     model = ctx.model
     n = model.n
@@ -379,9 +379,7 @@ def choose(me: Government, ctx: WeekContext) -> None:
         if not ok.any():
             table.append(None)
             continue
-        terms = move.terms(me, ctx)
-        if not move.status_quo:
-            terms = terms.plus(action=-ctx.p["decision.action_cost"])
+        terms = priced(move, move.terms(me, ctx), ctx)
         table.append(terms)
         eu[i] = np.where(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
     # Inverse-CDF draw from P(a) ~ exp(lambda (EU(a) - max EU)), over available rows only.
@@ -406,6 +404,7 @@ def choose(me: Government, ctx: WeekContext) -> None:
         choice[bad] = eu[:, bad].argmax(axis=0)
     me.choice = choice
     me.choice_arg = np.full(n, -1, dtype=np.int16)
+    me.scripted = np.zeros(n, dtype=np.int16)  # 1 + index of the event that set the move
     model.events.apply(me, ctx, eu, table)
     me.eu = eu
     me.table = table

@@ -9,7 +9,8 @@ taken effect, or a state variable against a threshold), never evaluated code.
 
 Status of an event in a run: ``pending`` (its week or condition never came, or the move was
 never available), ``declined`` (put to its actor, who chose otherwise), ``done`` (made),
-``accepted`` / ``rejected`` (a proposal made, and the rival's answer).
+``awaiting`` (a proposal made, not yet answered), ``accepted`` / ``rejected`` (the rival's
+answer to it).  Only ``done`` and ``accepted`` count as having taken effect.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.decision import Terms
-from sim.moves import INDEX, MOVES, offer_terms, sigmoid_gain
+from sim.moves import (
+    INDEX,
+    MOVES,
+    channel_terms,
+    offer_terms,
+    priced,
+    sigmoid_gain,
+    step_down_terms,
+)
 from sim.packages import INDEX as PACKAGE_INDEX
 from sim.packages import PACKAGES
 
@@ -32,9 +41,9 @@ if TYPE_CHECKING:
 
 Array = np.ndarray
 
-PENDING, DONE, DECLINED, ACCEPTED, REJECTED = 0, 1, 2, 3, 4
+PENDING, DONE, DECLINED, ACCEPTED, REJECTED, AWAITING = 0, 1, 2, 3, 4, 5
 STATUS_NAMES = {PENDING: "pending", DONE: "done", DECLINED: "declined", ACCEPTED: "accepted",
-                REJECTED: "rejected"}
+                REJECTED: "rejected", AWAITING: "awaiting"}
 TOOK_EFFECT = (DONE, ACCEPTED)
 
 # State variables a condition may test, with what each means.
@@ -104,7 +113,9 @@ class EventBook:
                 go &= take
             me.choice = np.where(go, i, me.choice).astype(np.int8)
             me.choice_arg = np.where(go, arg, me.choice_arg).astype(np.int16)
-            self.status[j] = np.where(go, DONE, self.status[j])
+            me.scripted = np.where(go, j + 1, me.scripted).astype(np.int16)
+            self.status[j] = np.where(go, AWAITING if MOVES[i].proposal else DONE,
+                                      self.status[j])
             if MOVES[i].proposal:
                 self.made[j] |= go
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
@@ -124,26 +135,22 @@ class EventBook:
         """The event's argument, availability and terms in every run."""
         m, n = self.model, me.n
         i = INDEX[ev.move]
+        move = MOVES[i]
         if ev.package is not None:
             k = PACKAGE_INDEX[ev.package]
             ok = ((me.pending_kind == 0) & (ctx.channel >= PACKAGES[k].channel)
                   & m.package_open(k))
-            return np.full(n, k), ok, offer_terms(me, ctx, np.full(n, k))
+            return np.full(n, k), ok, priced(move, offer_terms(me, ctx, np.full(n, k)), ctx)
         if ev.level is not None:
-            target = np.full(n, ev.level)
+            target = np.full(n, ev.level, dtype=np.int8)
             ok = (ctx.channel < ev.level) & (me.pending_kind == 0)
-            gain = ctx.upgrade_gain(me, target, responder=False)
-            q = np.where(target <= 1, 1.0, sigmoid_gain(
-                ctx, ctx.upgrade_gain(me.rival, target, True, known=False)))
-            return target, ok, ctx.hold(me).plus(value=q * gain)
+            return target, ok, priced(move, channel_terms(me, ctx, target), ctx)
         if ev.layer is not None:
-            layer_no = me.spec.layers.index(ev.layer)
             key = f"step_down:{me.side}:{ev.layer}"
             size = ctx.concession_size(me, ctx.state(me, key))
-            terms = ctx.outcome(me, key).plus(
-                face=-ctx.face_cost(me, size, ctx.p["face.multiplier_public"]))
-            return np.full(n, layer_no), size > 0, terms
-        return np.full(n, -1), np.isfinite(eu[i]), table[i] if MOVES[i] else None
+            return (np.full(n, me.spec.layers.index(ev.layer)), size > 0,
+                    priced(move, step_down_terms(me, ctx, key), ctx))
+        return np.full(n, -1), np.isfinite(eu[i]), table[i]
 
     def settle(self, proposer: Government, took_effect: Array) -> None:
         """This week's proposals of ``proposer`` are on the table; those that needed no

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.decision import SideState, Terms, current
+from sim.decision import SideState, Terms, current, sigmoid
 from sim.economics import CN_TOOLS, FLOAT
 from sim.packages import BY_NAME as PACKAGE_BY_NAME
 from sim.packages import PACKAGES
@@ -107,11 +107,7 @@ class OpenChannel(Move):
         return (ctx.channel < 4) & (me.pending_kind == 0)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        target = ctx.channel_target[me.side]
-        own = ctx.upgrade_gain(me, target, responder=False)
-        q = np.where(target <= 1, 1.0,
-                     sigmoid_gain(ctx, ctx.upgrade_gain(me.rival, target, True, known=False)))
-        return ctx.hold(me).plus(value=q * own)
+        return channel_terms(me, ctx, ctx.channel_target[me.side])
 
 
 class DenyTalks(Move):
@@ -209,10 +205,7 @@ class StepDownAlone(Move):
         return ctx.concession_size(me, ctx.state(me, f"step_down:{me.side}")) > 0
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        key = f"step_down:{me.side}"
-        size = ctx.concession_size(me, ctx.state(me, key))
-        return ctx.outcome(me, key).plus(
-            face=-ctx.face_cost(me, size, ctx.p["face.multiplier_public"]))
+        return step_down_terms(me, ctx, f"step_down:{me.side}")
 
 
 class StepDownMatched(Move):
@@ -267,7 +260,30 @@ INDEX: dict[str, int] = {m.name: i for i, m in enumerate(MOVES)}
 # --- helpers shared by the moves ---------------------------------------------------------
 def sigmoid_gain(ctx: WeekContext, gain: Array) -> Array:
     """Chance the rival takes a proposal worth ``gain`` to it, under logit choice."""
-    return 0.5 * (1.0 + np.tanh(0.5 * ctx.lam * gain))
+    return sigmoid(ctx.lam * gain)
+
+
+def priced(move: Move, terms: Terms, ctx: WeekContext) -> Terms:
+    """A move's terms with the cost of changing course, unless it is standing pat
+    (status-quo bias, lit-samuelson-zeckhauser1988)."""
+    return terms if move.status_quo else terms.plus(action=-ctx.p["decision.action_cost"])
+
+
+def channel_terms(me: Government, ctx: WeekContext, target: Array) -> Terms:
+    """Terms of proposing the channel level ``target``: the gain if the rival consents
+    (level 1 needs no consent), else standing pat."""
+    own = ctx.upgrade_gain(me, target, responder=False)
+    q = np.where(target <= 1, 1.0,
+                 sigmoid_gain(ctx, ctx.upgrade_gain(me.rival, target, True, known=False)))
+    return ctx.hold(me).plus(value=q * own)
+
+
+def step_down_terms(me: Government, ctx: WeekContext, key: str) -> Terms:
+    """Terms of the public, unilateral step-down ``key``: its outcome less its full face
+    cost (lit-fearon1994)."""
+    size = ctx.concession_size(me, ctx.state(me, key))
+    return ctx.outcome(me, key).plus(
+        face=-ctx.face_cost(me, size, ctx.p["face.multiplier_public"]))
 
 
 def pick(mask: Array, yes: Terms, no: Terms) -> Terms:

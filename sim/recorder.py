@@ -52,10 +52,13 @@ class Recorder:
             "cn_acknowledges", "us_cum_pain", "cn_cum_pain")}
         self.moves = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
         self.args = {side: np.full((w + 1, s), -1, dtype=np.int16) for side in ("us", "cn")}
+        self.scripted = {side: np.zeros((w + 1, s), dtype=np.int16) for side in ("us", "cn")}
         self.runner_up = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
         self.margin = {side: np.zeros((w + 1, s), dtype=np.float32) for side in ("us", "cn")}
         self.terms = {side: np.zeros((w + 1, len(TERM_NAMES), s), dtype=np.float32)
                       for side in ("us", "cn")}
+        self.alt_terms = {side: np.zeros((w + 1, len(TERM_NAMES), s), dtype=np.float32)
+                          for side in ("us", "cn")}
 
     # --- called by the model ------------------------------------------------------------
     def record_state(self, pain: Pain) -> None:
@@ -88,6 +91,7 @@ class Recorder:
             choice = gov.choice[:s].astype(np.intp)
             self.moves[gov.side][t] = choice
             self.args[gov.side][t] = gov.choice_arg[:s]
+            self.scripted[gov.side][t] = gov.scripted[:s]
             eu = gov.eu[:, :s]
             cols = np.arange(s)
             masked = eu.copy()
@@ -102,6 +106,7 @@ class Recorder:
                                     if terms is not None else np.zeros(s)
                                     for terms in gov.table])
                 self.terms[gov.side][t, j] = stacked[choice, cols]
+                self.alt_terms[gov.side][t, j] = np.where(has_second, stacked[second, cols], 0.0)
 
     def deescalated(self, mask: Array, kind: str) -> None:
         """Note the first de-escalation of each run and its kind."""
@@ -185,11 +190,15 @@ class Recorder:
         for side in ("us", "cn"):
             frame[f"{side}_move"] = pd.Categorical(move_names[self.moves[side].ravel() + 1])
             frame[f"{side}_move_arg"] = self.args[side].ravel()
+            event_names = np.array(["", *m.events.ids])
+            frame[f"{side}_event"] = event_names[self.scripted[side].ravel()]
             frame[f"{side}_runner_up"] = pd.Categorical(
                 move_names[self.runner_up[side].ravel() + 1])
             frame[f"{side}_margin"] = self.margin[side].ravel()
             for j, name in enumerate(TERM_NAMES):
                 frame[f"{side}_{name}_term"] = self.terms[side][:, j, :].ravel()
+            for j, name in enumerate(TERM_NAMES):
+                frame[f"{side}_{name}_alt"] = self.alt_terms[side][:, j, :].ravel()
         return pd.DataFrame(frame)
 
 

@@ -50,7 +50,9 @@ class ReplayReport:
 
 def took_effect(runs: pd.DataFrame, event_id: str) -> np.ndarray:
     """Runs in which the event was made (and, for a proposal, accepted)."""
-    return runs[f"event_{event_id}"].isin(["done", "accepted"]).to_numpy()
+    from sim.events import STATUS_NAMES, TOOK_EFFECT
+
+    return runs[f"event_{event_id}"].isin([STATUS_NAMES[s] for s in TOOK_EFFECT]).to_numpy()
 
 
 def stop_reason(runs: pd.DataFrame, event_id: str, actor: str) -> np.ndarray:
@@ -60,11 +62,12 @@ def stop_reason(runs: pd.DataFrame, event_id: str, actor: str) -> np.ndarray:
     rejections = runs[f"event_{event_id}_rejected"].to_numpy() > 0
     rival = "cn" if actor == "us" else "us"
     return np.select(
-        [status == "done", status == "rejected", status == "declined", rejections, declines],
-        [f"made, awaiting {NAMES[rival]}'s answer at the horizon",
-         f"rejected by {NAMES[rival]}", f"declined by {NAMES[actor]}",
+        [status == "rejected", status == "declined", rejections, declines,
+         status == "awaiting"],
+        [f"rejected by {NAMES[rival]}", f"declined by {NAMES[actor]}",
          f"rejected by {NAMES[rival]} (each time proposed)",
-         f"declined by {NAMES[actor]} (each time put to it)"],
+         f"declined by {NAMES[actor]} (each time put to it)",
+         f"made, awaiting {NAMES[rival]}'s answer at the horizon"],
         default="never reached (its week, condition or move never came)")
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from sim import __version__
 from sim.compare import Comparison
@@ -25,8 +26,9 @@ from sim.ensemble import FAN_RUNS, Ensemble
 from sim.plots import comparison_figure, summary_figure
 from sim.summary import Summary, format_summary
 
-RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE = (
-    "runs.parquet", "paths.parquet", "manifest.json", "summary.png", "summary.txt")
+RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE, SCENARIO_FILE = (
+    "runs.parquet", "paths.parquet", "manifest.json", "summary.png", "summary.txt",
+    "scenario.yaml")
 
 
 def default_dir(scenario_name: str, root: str | Path = "results",
@@ -66,6 +68,9 @@ def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
     with atomic_directory(out) as tmp:
         ensemble.runs.to_parquet(tmp / RUNS_FILE, index=False)
         ensemble.paths.to_parquet(tmp / PATHS_FILE, index=False)
+        (tmp / SCENARIO_FILE).write_text(
+            "# The validated scenario these results came from (tradewar explain reads it).\n"
+            + yaml.safe_dump(ensemble.scenario.model_dump(mode="json"), sort_keys=False))
         headline = ensemble.scenario.description.split(":")[0].split(".")[0].strip()
         title = f"{ensemble.scenario.name}: {headline}"[:100]
         summary_figure(ensemble.fan, summary, ensemble.scenario.start_date, title,
