@@ -1,0 +1,94 @@
+"""The shipped scenario library: every file validates, cites evidence, runs, and replays
+its path with the documented semantics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.ensemble import run_ensemble
+from sim.evidence import load_evidence, load_literature
+from sim.events import ACCEPTED, DONE, STATUS_NAMES
+from sim.model import TradeWarModel
+from sim.replay import format_replay, replay_report
+from sim.scenario import load_scenario
+
+from .conftest import SCENARIOS
+
+LIBRARY = ("baseline", "fentanyl_first", "mutual_step_down", "talk_dont_yield",
+           "phase_one_redux", "escalation_spiral", "leader_call", "back_channel",
+           "inconsistent_demands")
+FILES = sorted(SCENARIOS.glob("*.yaml"))
+
+
+def test_the_library_is_complete():
+    assert {f.stem for f in FILES} >= set(LIBRARY)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
+def test_scenario_cites_evidence_and_runs(path):
+    scenario = load_scenario(path)
+    known = set(load_evidence()) | set(load_literature())
+    assert scenario.cites and set(scenario.cites) <= known
+    assert any(c in scenario.description for c in scenario.cites)
+    assert "?" in scenario.description  # says what question it answers
+    ens = run_ensemble(scenario, runs=200, seed=1, path_sample=2)
+    assert len(ens.runs) == 200 and ens.runs["outcome"].notna().all()
+    report = replay_report(ens.runs, scenario)
+    assert (report is None) == (not scenario.events)
+    if report is not None:
+        assert 0.0 <= report.completed.share <= 1.0
+        assert "Scripted path" in format_replay(report)
+        for ev in scenario.events:
+            assert set(ens.runs[f"event_{ev.id}"].astype(str)) <= set(STATUS_NAMES.values())
+
+
+def test_forced_steps_always_happen():
+    """The escalation spiral forces three US hikes: every run has them, at their weeks."""
+    scenario = load_scenario(SCENARIOS / "escalation_spiral.yaml")
+    runs = run_ensemble(scenario, runs=300, seed=2, path_sample=0).runs
+    for ev, week in (("us_hike_1", 1), ("us_hike_2", 4), ("us_hike_3", 8)):
+        assert (runs[f"event_{ev}"] == "done").all()
+        assert (runs[f"event_{ev}_week"] == week).all()
+    step = 25
+    assert (runs["us_reciprocal_final"] >= 125 + 3 * step - 1e-3).mean() > 0.3
+
+
+def test_a_completed_fentanyl_first_path_removes_the_fentanyl_layer():
+    """Where the swap took effect the US fentanyl layer went to zero, exactly as the file's
+    package says, and stays there unless a deal collapsed."""
+    scenario = load_scenario(SCENARIOS / "fentanyl_first.yaml")
+    runs = run_ensemble(scenario, runs=1500, seed=3, path_sample=0).runs
+    swapped = runs["event_fentanyl_swap"] == "accepted"
+    kept = swapped & (runs["reneged_by"] == "nobody")
+    assert kept.sum() > 50
+    assert (runs.loc[kept, "us_fentanyl_final"] == 0.0).all()
+    untouched = (runs["event_fentanyl_swap"] == "pending") & runs["first_deescalation_week"].isna()
+    assert untouched.sum() > 0
+    assert (runs.loc[untouched, "us_fentanyl_final"] == 20.0).all()
+
+
+def test_a_declined_proposal_is_recorded_with_its_count():
+    scenario = load_scenario(SCENARIOS / "fentanyl_first.yaml")
+    runs = run_ensemble(scenario, runs=600, seed=4, path_sample=0).runs
+    assert (runs["event_fentanyl_talks_declined"] > 0).mean() > 0.5
+    assert (runs["event_fentanyl_talks_rejected"] > 0).mean() > 0.3
+    report = replay_report(runs, scenario)
+    reasons = {b.reason for b in report.breakdowns}
+    assert any("China" in r for r in reasons)
+
+
+def test_conditions_fire_only_when_met():
+    """The ministerial step waits for the swap: it is never put before the swap took effect."""
+    scenario = load_scenario(SCENARIOS / "fentanyl_first.yaml")
+    model = TradeWarModel(scenario, runs=800, seed=5)
+    swap, ministerial = model.events.ids.index("fentanyl_swap"), model.events.ids.index(
+        "ministerial_talks")
+    ever_put = np.zeros(model.n, dtype=bool)
+    for _ in range(scenario.weeks):
+        model.step()
+        put = model.events.fired_week[ministerial] == model.week - 1
+        took = np.isin(model.events.status[swap], (DONE, ACCEPTED))  # final once reached
+        assert not np.any(put & ~took)
+        ever_put |= put
+    assert ever_put.any()
