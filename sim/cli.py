@@ -141,6 +141,19 @@ def parse_sets(items: Sequence[str]) -> dict[str, float]:
     return out
 
 
+def check_out(out: Path) -> Path:
+    """A results directory that can be created: it must not exist, and no part of its
+    parent path may be a file.  Checked before any simulation runs."""
+    if out.exists():
+        raise InputError.single(str(out), "exists already; choose another --out")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError.single(str(out), f"cannot be created: {parent} is a file")
+            break
+    return out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.ensemble import PATH_SAMPLE, run_ensemble
     from sim.replay import format_replay, replay_report
@@ -150,9 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     overrides = parse_sets(args.sets)
-    out = args.out or default_dir(scenario.name)
-    if out.exists():
-        raise InputError.single(str(out), "exists already; choose another --out")
+    out = check_out(args.out or default_dir(scenario.name))
     progress = not args.no_progress and sys.stderr.isatty()
     ensemble = run_ensemble(scenario, runs=args.runs, seed=args.seed, overrides=overrides,
                             path_sample=PATH_SAMPLE if args.paths_sample is None
@@ -190,9 +201,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise InputError.single(args.scenarios[names.index(next(
             n for n in names if names.count(n) > 1))], "two scenarios share this name")
     overrides = parse_sets(args.sets)
-    out = args.out or default_dir("compare")
-    if out.exists():
-        raise InputError.single(str(out), "exists already; choose another --out")
+    out = check_out(args.out or default_dir("compare"))
     runs = args.runs or scenarios[0].runs
     seed = scenarios[0].seed if args.seed is None else args.seed
     comparison = run_comparison(scenarios, runs=runs, seed=seed, overrides=overrides,
@@ -240,7 +249,14 @@ def _from_results(folder: Path, run: int):
     if not manifest_path.is_file() or not (folder / SCENARIO_FILE).is_file():
         raise InputError.single(str(folder), f"not a results directory (no {MANIFEST_FILE} "
                                 f"and {SCENARIO_FILE})")
-    manifest = json.loads(manifest_path.read_text())
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        expected_keys = ("scenario_sha256", "runs", "seed", "parameters_changed")
+        missing = [k for k in expected_keys if k not in manifest]
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+        raise InputError.single(str(manifest_path), f"not a valid manifest: {exc}") from None
+    if missing:
+        raise InputError.single(str(manifest_path), f"manifest lacks {', '.join(missing)}")
     scenario = load_scenario(folder / SCENARIO_FILE)
     if scenario.digest() != manifest["scenario_sha256"]:
         raise InputError.single(str(folder / SCENARIO_FILE), "does not match the manifest's "

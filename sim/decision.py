@@ -107,7 +107,11 @@ class WeekContext:
         self._pain: dict[str, Pain] = {}
         self._cache: dict[tuple, object] = {}
         self.channel = model.channel
-        self.channel_target = model.channel_targets()
+        self.channel_target = model.channel_target
+        # Face as it stood when the week began: the week's moves are simultaneous, so every
+        # face cost of the week is priced on it, whatever moves the model applied first.
+        self.face = {gov.side: gov.face for gov in (model.us, model.cn)}
+        self.acknowledged = {gov.side: gov.acknowledges for gov in (model.us, model.cn)}
 
     # --- postures and pain ------------------------------------------------------------
     def state(self, me: Government, key: str) -> SideState:
@@ -184,7 +188,7 @@ class WeekContext:
         ``known=False`` is the rival's estimate, which cannot see private resolve.
         """
         resolve = me.resolve if known else 1.0
-        unit = self.p["face.backdown_weeks"] * resolve * me.face / self.model.face_ref
+        unit = self.p["face.backdown_weeks"] * resolve * self.face[me.side] / self.model.face_ref
         return unit * multiplier * size
 
     def concession_size(self, me: Government, after: SideState) -> Array:
@@ -199,7 +203,7 @@ class WeekContext:
 
     def acknowledge_cost(self, me: Government, known: bool = True) -> Array:
         """Face cost of admitting talks where the side has been denying them."""
-        size = self.p["face.acknowledge_size"] * (1.0 - me.acknowledges)
+        size = self.p["face.acknowledge_size"] * (1.0 - self.acknowledged[me.side])
         return self.face_cost(me, size, self.p["face.multiplier_public"], known)
 
     # --- holding out --------------------------------------------------------------------

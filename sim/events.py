@@ -94,7 +94,7 @@ class EventBook:
         for j, ev in enumerate(self.events):
             if ev.actor != me.side:
                 continue
-            due = self.due(j)
+            due = self.due(j) & (me.scripted == 0)  # one scripted move per side and week
             if not due.any():
                 continue
             i = INDEX[ev.move]

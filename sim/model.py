@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.agents import SIDES, SPECS, Government, peak_layers
 from sim.decision import WeekContext
-from sim.economics import FLOAT, Economy, Posture, elasticity
+from sim.economics import FLOAT, Economy, Pain, Posture, elasticity
 from sim.events import EventBook
 from sim.moves import INDEX, MOVES, side_effect
 from sim.packages import INDEX as PACKAGE_INDEX
@@ -102,16 +102,16 @@ class TradeWarModel(mesa.Model):
         self.channel = np.full(runs, int(p["initial.channel"]), dtype=np.int8)
         self.truce_left = np.zeros(runs, dtype=np.int16)
         self.in_force = np.zeros((len(PACKAGES), runs), dtype=bool)
+        self.concluded = np.zeros((len(PACKAGES), runs), dtype=bool)
         self._truce_snapshot: dict[str, Array] = {}
         self._predeal: dict[str, Array] = {}
         self.face_ref = BY_NAME["initial.cn_face"].default
         self.demand_noise = np.zeros(runs, dtype=FLOAT)
         self.events = EventBook(self.config.events, self)
         self.pain_scale = reference_pain()
-        self.context = WeekContext(self)
-        start = self.context.pain("now")
+        self.channel_target = {side: self.channel.copy() for side in SIDES}
         self.recorder = Recorder(self, sample)
-        self.recorder.record_state(start)
+        self.recorder.record_state(self.current_pain())
 
     # --- randomness ---------------------------------------------------------------------
     def uniform(self) -> Array:
@@ -121,6 +121,12 @@ class TradeWarModel(mesa.Model):
     def normal(self) -> Array:
         """One standard normal draw per run, from each run's block stream."""
         return np.concatenate([g.standard_normal(BLOCK, dtype=FLOAT) for g in self._gens])[: self.n]
+
+    def current_pain(self) -> Pain:
+        """Both sides' pain at the state as it stands now."""
+        tools = {**self.us.tools, **self.cn.tools}
+        return self.economy.pain(Posture(self.us.tariff() / 100.0, self.cn.tariff() / 100.0,
+                                         tools), self.elasticity())
 
     # --- time ---------------------------------------------------------------------------
     def date(self) -> dt.date:
@@ -155,6 +161,7 @@ class TradeWarModel(mesa.Model):
     def step(self) -> None:
         """Advance every run by one week: both governments decide, then moves resolve."""
         self.demand_noise = self.p["us.demand_volatility"] * self.normal()
+        self.channel_target = self.channel_targets()
         self.context = WeekContext(self)
         for gov in self.governments:
             gov.decide()
@@ -169,6 +176,8 @@ class TradeWarModel(mesa.Model):
         for gov in self.governments:
             gov.conceded = np.zeros(self.n, dtype=bool)
             gov.escalated = np.zeros(self.n, dtype=bool)
+        # crossing offers of one package, both accepted, make one deal, not two
+        self.concluded = np.zeros((len(PACKAGES), self.n), dtype=bool)
         self.recorder.before_resolve()
         for me in self.governments:
             self._answer(me)
@@ -291,6 +300,8 @@ class TradeWarModel(mesa.Model):
         """Both sides carry out package ``k`` where ``mask`` holds."""
         pkg = PACKAGES[k]
         ctx = self.context
+        mask = mask & ~self.concluded[k]
+        self.concluded[k] |= mask
         first = mask & ~self.in_force.any(axis=0) & (self.truce_left == 0)
         self._snapshot(self._predeal, first)
         if pkg.temporary:
@@ -348,8 +359,10 @@ class TradeWarModel(mesa.Model):
         beliefs update, pain accumulates."""
         p = self.p
         # pauses
-        running = self.truce_left > 0
-        self.truce_left = np.where(running, self.truce_left - 1, 0).astype(np.int16)
+        # a pause agreed this week starts counting next week: it lasts its full length
+        running = (self.truce_left > 0) & ~self.concluded[PACKAGE_INDEX["truce"]]
+        self.truce_left = np.where(running, self.truce_left - 1, self.truce_left).astype(
+            np.int16)
         expired = running & (self.truce_left == 0)
         if expired.any():
             self._restore(self._truce_snapshot, expired,
@@ -385,7 +398,7 @@ class TradeWarModel(mesa.Model):
             b = gov.belief_low
             held = b * (1.0 - low) / (b * (1.0 - low) + (1.0 - b) * (1.0 - high))
             gov.belief_low = np.where(gov.rival.conceded, b, held)
-        pain = WeekContext(self).pain("now")
+        pain = self.current_pain()
         self.us.cum_pain = self.us.cum_pain + pain.us / 52.0
         self.cn.cum_pain = self.cn.cum_pain + pain.cn / 52.0
         self.recorder.record_state(pain)

@@ -48,7 +48,7 @@ class Condition(Strict):
     after: str | None = Field(None, description="id of an event that must have been done")
     variable: VariableName | None = Field(None, description="state variable to test")
     op: OpName = ">="
-    value: float | None = None
+    value: float | None = Field(None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Condition:
@@ -66,10 +66,11 @@ class Event(Strict):
     actor: Literal["us", "china", "cn"]
     move: MoveName
     mode: Literal["forced", "proposed"] = "proposed"
-    week: int = Field(0, ge=0, description="earliest week the event can fire")
+    week: int = Field(0, ge=0, strict=True, description="earliest week the event can fire")
     when: Condition | None = None
     package: PackageName | None = Field(None, description="package to offer (move: offer)")
-    level: int | None = Field(None, ge=1, le=4, description="channel level (open_channel)")
+    level: int | None = Field(None, ge=1, le=4, strict=True,
+                              description="channel level (open_channel)")
     layer: str | None = Field(None, description="tariff layer to cut (step_down_alone)")
     retry: bool = Field(False, description="put the move again each week after it is "
                         "declined, or its proposal rejected, until it takes effect")
@@ -102,10 +103,11 @@ class Scenario(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     description: str
     cites: list[str] = Field(default_factory=list, description="evidence ids it rests on")
-    start_date: dt.date = dt.date(2025, 4, 14)
-    weeks: int = Field(52, ge=1, le=520)
-    runs: int = Field(1000, ge=1, le=10_000_000)
-    seed: int = Field(20250414, ge=0, lt=2**63)
+    start_date: dt.date = Field(dt.date(2025, 4, 14), ge=dt.date(1900, 1, 1),
+                                le=dt.date(2199, 12, 31))
+    weeks: int = Field(52, ge=1, le=520, strict=True)
+    runs: int = Field(1000, ge=1, le=10_000_000, strict=True)
+    seed: int = Field(20250414, ge=0, lt=2**63, strict=True)
     initial: dict[str, float] = Field(default_factory=dict,
                                       description="starting state: initial.* parameters")
     parameters: dict[str, float] = Field(default_factory=dict,

@@ -19,6 +19,9 @@ import yaml
 MAX_BYTES = 1_000_000
 """Largest input file accepted (a scenario is a few kB)."""
 
+MAX_DEPTH = 20
+"""Deepest nesting of mappings and sequences accepted."""
+
 Loc = tuple[str | int, ...]
 
 
@@ -88,6 +91,23 @@ class LineIndex:
                 self.walk(item, (*loc, i), file)
 
 
+def _refuse_aliases(text: str, file: str) -> None:
+    """Anchors and aliases are not needed in a scenario, and aliases can multiply a small
+    file into a huge document ("billion laughs"); nesting is capped too."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError.single(file, "aliases (*name) are not allowed",
+                                    event.start_mark.line + 1)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError.single(file, f"nested more than {MAX_DEPTH} levels deep",
+                                        event.start_mark.line + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def field_name(loc: Sequence[str | int]) -> str:
     """``('events', 2, 'when', 'value')`` → ``events[2].when.value``."""
     out = ""
@@ -121,6 +141,7 @@ def load_yaml(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, LineIn
     index = LineIndex()
     loader = yaml.SafeLoader(text)
     try:
+        _refuse_aliases(text, file)
         node = loader.get_single_node()
         if node is None:
             raise InputError.single(file, "file is empty")
@@ -135,6 +156,10 @@ def load_yaml(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, LineIn
         raise InputError.single(file, f"YAML syntax: {what}", line) from None
     except yaml.YAMLError as exc:
         raise InputError.single(file, f"YAML syntax: {exc}") from None
+    except RecursionError:
+        raise InputError.single(file, f"nested more than {MAX_DEPTH} levels deep") from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date like 2025-02-30
+        raise InputError.single(file, f"invalid value: {exc}") from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):

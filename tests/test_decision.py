@@ -16,11 +16,10 @@ def model() -> TradeWarModel:
 
 
 def test_face_cost_rises_with_the_face_stock(model):
-    ctx = WeekContext(model)
     cn = model.cn
-    low = ctx.face_cost(cn, 0.5, 1.0).copy()
+    low = WeekContext(model).face_cost(cn, 0.5, 1.0)
     cn.face = cn.face * 3.0
-    high = ctx.face_cost(cn, 0.5, 1.0)
+    high = WeekContext(model).face_cost(cn, 0.5, 1.0)
     assert np.all(high > low)
 
 

@@ -50,6 +50,12 @@ CASES = {
     "empty": ("", None, "", "empty"),
     "unknown package": (GOOD + "events:\n  - actor: us\n    move: offer\n    package: peace\n",
                         8, "events[0].package", "got 'peace'"),
+    "alias": (GOOD + "cites: &x [a]\nnote: *x\n", 6, "", "aliases"),
+    "too deep": (GOOD + "cites: " + "[" * 30 + "]" * 30 + "\n", 5, "", "nested more than"),
+    "impossible date": (GOOD + "start_date: 2025-02-30\n", None, "", "day is out of range"),
+    "date too far": (GOOD + "start_date: 9999-12-20\n", 5, "start_date", "less than or equal"),
+    "boolean as number": (GOOD.replace("weeks: 20", "weeks: true"), 3, "weeks",
+                          "valid integer"),
     "condition on unknown event": (
         GOOD + "events:\n  - actor: us\n    move: hold\n    when: {after: nothing}\n", 6,
         "events[0]", "names no earlier event"),

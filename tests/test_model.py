@@ -10,6 +10,9 @@ import pytest
 from sim.ensemble import run_ensemble
 from sim.model import BLOCK, TradeWarModel
 from sim.outcomes import OUTCOMES
+from sim.scenario import Scenario, load_scenario
+
+from .conftest import SCENARIOS
 
 
 def stepped(runs: int, weeks: int = 52, **kwargs) -> TradeWarModel:
@@ -70,6 +73,53 @@ def test_results_do_not_depend_on_how_runs_are_batched(baseline):
     assert len(many.batches) == 3 and len(one.batches) == 1
     pd.testing.assert_frame_equal(one.runs, many.runs, check_exact=True)
     pd.testing.assert_frame_equal(one.paths, many.paths, check_exact=True)
+
+
+@pytest.mark.parametrize("name", [p.stem for p in sorted(SCENARIOS.glob("*.yaml"))])
+def test_every_scenario_is_batch_invariant(name):
+    """Scripted events, deals and face costs included: no run depends on the others."""
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    runs = BLOCK + 200
+    one = run_ensemble(scenario, runs=runs, seed=3, batch_blocks=2, path_sample=0)
+    two = run_ensemble(scenario, runs=runs, seed=3, batch_blocks=1, path_sample=0)
+    pd.testing.assert_frame_equal(one.runs, two.runs, check_exact=True)
+
+
+def test_crossing_offers_make_one_deal():
+    """Both sides offer the same package and both accept: it is concluded once, and each
+    side pays its face cost once."""
+    scenario = Scenario(name="cross", description="crossing offers", weeks=4, initial={
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0}, events=[
+        {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
+        {"actor": "cn", "move": "offer", "package": "truce", "mode": "forced"},
+        {"actor": "us", "move": "accept", "mode": "forced", "week": 1},
+        {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
+    single = Scenario(name="single", description="one offer", weeks=4, initial={
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0}, events=[
+        {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
+        {"actor": "cn", "move": "hold", "mode": "forced"},
+        {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
+    both, one = TradeWarModel(scenario, runs=50, seed=1), TradeWarModel(single, runs=50, seed=1)
+    for _ in range(2):
+        both.step()
+        one.step()
+    assert np.all(both.recorder.deal_week == 2) and np.all(one.recorder.deal_week == 2)
+    np.testing.assert_allclose(both.cn.face_paid, one.cn.face_paid, rtol=1e-6)
+    np.testing.assert_allclose(both.us.face_paid, one.us.face_paid, rtol=1e-6)
+
+
+def test_a_pause_lasts_its_full_length():
+    scenario = Scenario(name="pause", description="one pause", weeks=30, initial={
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0}, events=[
+        {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
+        {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
+    model = TradeWarModel(scenario, runs=20, seed=2)
+    weeks_paused = np.zeros(model.n, dtype=int)
+    for _ in range(30):
+        model.step()
+        weeks_paused += model.truce_left > 0
+    assert np.all(model.recorder.deal_week == 2)
+    assert np.all(weeks_paused >= model.p["deal.pause_weeks"])
 
 
 def test_a_single_run_is_the_same_code_as_the_ensemble():

@@ -11,6 +11,7 @@ from sim.packages import INDEX as PACKAGE_INDEX
 from sim.scenario import Scenario
 
 RUNS = 200
+NO_RENEGING = {"deal.renege_hazard": 0.0}
 
 
 def forced(*events: dict, weeks: int = 1, initial: dict | None = None,
@@ -86,13 +87,16 @@ def test_channel_proposal_needs_the_rivals_consent():
     assert np.all(m.channel >= 2)
     assert np.all(m.recorder.first_talks == 2)
     refused = forced({"actor": "us", "move": "open_channel", "level": 2},
-                     {"actor": "cn", "move": "reject", "week": 1}, weeks=2)
+                     {"actor": "cn", "move": "hold"},
+                     {"actor": "cn", "move": "reject", "week": 1, "when": {"after": "e2"}},
+                     weeks=2)
     assert np.all(refused.channel == 1)
 
 
 def test_offer_then_accept_concludes_the_package():
     m = forced({"actor": "us", "move": "offer", "package": "truce"},
-               {"actor": "cn", "move": "accept", "week": 1}, weeks=2, initial={"channel": 3})
+               {"actor": "cn", "move": "accept", "week": 1}, weeks=2, initial={"channel": 3},
+               parameters=NO_RENEGING)
     assert np.all(m.in_force[PACKAGE_INDEX["truce"]] | (m.truce_left > 0))
     assert np.all(m.us.layers["reciprocal"] == m.p["deal.pause_rate"])
     assert np.all(m.cn.tools["rare_earth"] == 0.0)
@@ -110,7 +114,7 @@ def test_acceptance_only_inside_the_win_set():
     assert not costly.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].any()
     assert np.all(costly.us.layers["fentanyl"] == 20.0)
     cheap = forced(*swap, weeks=2, initial={"channel": 2},
-                   parameters={"deal.precursor_concession_size": 0.05})
+                   parameters={"deal.precursor_concession_size": 0.05, **NO_RENEGING})
     assert cheap.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].all()
     assert np.all(cheap.us.layers["fentanyl"] == 0.0)
 

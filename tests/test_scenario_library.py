@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from sim.ensemble import run_ensemble
-from sim.evidence import load_evidence, load_literature
 from sim.events import ACCEPTED, DONE, STATUS_NAMES
+from sim.evidence import load_evidence, load_literature
 from sim.model import TradeWarModel
 from sim.replay import format_replay, replay_report
 from sim.scenario import load_scenario
