@@ -177,9 +177,28 @@ def load_scenario(path: str | Path) -> Scenario:
         ours = {p.field for p in problems}
         schema = [p for p in error.problems if p.field not in ours]
         raise yamlio.InputError.from_problems(str(path), schema + problems) from None
+    problems += citation_problems(scenario, index)
     if problems:
         raise yamlio.InputError.from_problems(str(path), problems)
     return scenario
+
+
+def citation_problems(scenario: Scenario, index: yamlio.LineIndex) -> list[yamlio.Problem]:
+    """Cited ids that are neither evidence records nor literature."""
+    import difflib
+
+    from sim.evidence import load_evidence, load_literature
+
+    known = {**load_evidence(), **load_literature()}
+    problems = []
+    for i, cite in enumerate(scenario.cites):
+        if cite not in known:
+            close = difflib.get_close_matches(cite, list(known), n=2)
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            problems.append(yamlio.Problem(index.line_for(("cites", i)), f"cites[{i}]",
+                                           f"'{cite}' is not an evidence or literature id"
+                                           + hint))
+    return problems
 
 
 def json_schema() -> dict[str, Any]:

@@ -56,6 +56,8 @@ CASES = {
     "date too far": (GOOD + "start_date: 9999-12-20\n", 5, "start_date", "less than or equal"),
     "boolean as number": (GOOD.replace("weeks: 20", "weeks: true"), 3, "weeks",
                           "valid integer"),
+    "unknown evidence id": (GOOD + "cites: [us-tariff-total-145, us-tarif-total-145]\n", 5,
+                            "cites[1]", "did you mean 'us-tariff-total-145'"),
     "condition on unknown event": (
         GOOD + "events:\n  - actor: us\n    move: hold\n    when: {after: nothing}\n", 6,
         "events[0]", "names no earlier event"),
