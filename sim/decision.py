@@ -410,5 +410,6 @@ def choose(me: Government, ctx: WeekContext) -> None:
     me.choice_arg = np.full(n, -1, dtype=np.int16)
     me.scripted = np.zeros(n, dtype=np.int16)  # 1 + index of the event that set the move
     model.events.apply(me, ctx, eu, table)
+    model.events.apply_player(me, ctx, eu, table)
     me.eu = eu
     me.table = table

@@ -45,6 +45,11 @@ PENDING, DONE, DECLINED, ACCEPTED, REJECTED, AWAITING = 0, 1, 2, 3, 4, 5
 STATUS_NAMES = {PENDING: "pending", DONE: "done", DECLINED: "declined", ACCEPTED: "accepted",
                 REJECTED: "rejected", AWAITING: "awaiting"}
 TOOK_EFFECT = (DONE, ACCEPTED)
+PLAYER = -1  # ``Government.scripted`` value of a move made by a human player
+
+
+class MoveNotAvailable(ValueError):
+    """A player asked for a move the menu does not offer this week."""
 
 # State variables a condition may test, with what each means.
 VARIABLES: dict[str, tuple[str, Callable[[TradeWarModel], Array]]] = {
@@ -119,6 +124,20 @@ class EventBook:
             if MOVES[i].proposal:
                 self.made[j] |= go
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
+
+    def apply_player(self, me: Government, ctx: WeekContext, eu: Array,
+                     table: list[Terms | None]) -> None:
+        """A human player's move for ``me`` this week (``TradeWarModel.play``), if any: it
+        replaces the agent's choice in every run, like a forced event."""
+        ev = self.model.player_moves.pop(me.side, None)
+        if ev is None:
+            return
+        arg, ok, _ = self._variant(me, ctx, ev, eu, table)
+        if not ok.all():
+            raise MoveNotAvailable(f"{ev.move} is not available to {me.label} this week")
+        me.choice = np.full(me.n, INDEX[ev.move], dtype=np.int8)
+        me.choice_arg = np.asarray(arg, dtype=np.int16)
+        me.scripted = np.full(me.n, PLAYER, dtype=np.int16)
 
     def _in_place(self, ev: Event) -> Array:
         """Runs where what the event asks for is already so: the channel is at its level or

@@ -24,7 +24,7 @@ from sim.packages import PACKAGES
 from sim.parameters import BY_NAME, defaults, resolve
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.scenario import Event, Scenario
 
 Array = np.ndarray
 BLOCK = 1024
@@ -108,10 +108,32 @@ class TradeWarModel(mesa.Model):
         self.face_ref = BY_NAME["initial.cn_face"].default
         self.demand_noise = np.zeros(runs, dtype=FLOAT)
         self.events = EventBook(self.config.events, self)
+        self.player_moves: dict[str, Event] = {}  # side -> a human player's next move
         self.pain_scale = reference_pain()
         self.channel_target = {side: self.channel.copy() for side in SIDES}
         self.recorder = Recorder(self, sample)
         self.recorder.record_state(self.current_pain())
+
+    # --- a human player -------------------------------------------------------------------
+    def play(self, side: str, move: str, *, package: str | None = None,
+             level: int | None = None, layer: str | None = None) -> None:
+        """Make ``move`` the side's move in the next ``step`` (in every run), in place of
+        the agent's choice; the agent still weighs its options, which are recorded."""
+        from sim.events import MoveNotAvailable
+        from sim.scenario import Event
+
+        menu = self.available_moves(side)
+        if move not in menu:
+            raise MoveNotAvailable(f"'{move}' is not on the menu this week; choose from "
+                                   f"{', '.join(menu)}")
+        self.player_moves[side] = Event(actor=side, move=move, mode="forced",
+                                        package=package, level=level, layer=layer)
+
+    def available_moves(self, side: str) -> list[str]:
+        """Moves on the side's menu now (available in every run of this model)."""
+        gov = self.us if side == "us" else self.cn
+        ctx = WeekContext(self)
+        return [m.name for m in MOVES if m.available(gov, ctx).all()]
 
     # --- randomness ---------------------------------------------------------------------
     def uniform(self) -> Array:

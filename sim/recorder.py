@@ -190,7 +190,7 @@ class Recorder:
         for side in ("us", "cn"):
             frame[f"{side}_move"] = pd.Categorical(move_names[self.moves[side].ravel() + 1])
             frame[f"{side}_move_arg"] = self.args[side].ravel()
-            event_names = np.array(["", *m.events.ids])
+            event_names = np.array(["", *m.events.ids, "player"])  # PLAYER = -1: last
             frame[f"{side}_event"] = event_names[self.scripted[side].ravel()]
             frame[f"{side}_runner_up"] = pd.Categorical(
                 move_names[self.runner_up[side].ravel() + 1])
