@@ -60,7 +60,9 @@ class Pain:
 class Economy:
     """Turns postures into pain; holds the trade and economy parameters."""
 
-    def __init__(self, p: dict[str, float]) -> None:
+    def __init__(self, p: dict[str, float], cn_peak_loss: float = 0.0) -> None:
+        """``cn_peak_loss``: China's unbuffered annual loss (% of GDP) at the April 2025 peak
+        with default parameters (``sim.model.peak_pain``); 0 means no stimulus buffer."""
         self.p = p
         self._memo: dict[tuple, tuple] = {}
         self.m_us = p["trade.us_imports_from_cn"]
@@ -73,7 +75,11 @@ class Economy:
         self.transship = p["trade.transshipment_effect"]
         self.us_gdp = p["economy.us_gdp"] / 100.0  # $B per % of GDP
         self.cn_gdp = p["economy.cn_gdp"] / 100.0
-        self.stimulus = p["cn.stimulus_capacity"] * p["cn.stimulus_offset_share"]
+        # Stimulus absorbs a share of China's losses: the room set aside for the trade
+        # shock over China's loss at the April peak (with defaults), so at the peak it
+        # offsets exactly that room, and any posture's loss in the same proportion.
+        room = p["cn.stimulus_capacity"] * p["cn.stimulus_offset_share"]
+        self.absorbed = min(1.0, room / cn_peak_loss) if cn_peak_loss else 0.0
         self.us_ntm = {"rare_earth": p["ntm.rare_earth.target_pain"],
                        "films": p["ntm.films.target_pain"],
                        "yuan": p["ntm.yuan.target_pain"],
@@ -127,7 +133,7 @@ class Economy:
         for name, cost in self.cn_ntm.items():
             if cost:
                 cn = cn + cost * tools[name]
-        cn = cn - np.minimum(cn, self.stimulus)  # stimulus buffers China's pain
+        cn = cn * (1.0 - self.absorbed)  # stimulus buffers China's pain
         return Pain(us=us, cn=cn, us_revenue=rev_us / self.us_gdp,
                     cn_revenue=rev_cn / self.cn_gdp,
                     us_consumer=self.pt * cs_us / self.us_gdp,

@@ -34,6 +34,20 @@ DEESCALATION_KINDS = ("none", "unilateral_us", "unilateral_cn", "private_us", "p
 
 
 @functools.cache
+def peak_pain(buffered: bool = True) -> dict[str, float]:
+    """Each side's annual pain (% of GDP) at the April 2025 peak with every default;
+    ``buffered=False``: China's before any stimulus."""
+    p = defaults()
+    tariffs = {side: np.array([p[f"initial.{side}_base"] + peak_layers(side)], dtype=FLOAT)
+               / 100.0 for side in SIDES}
+    tools = {t: np.array([p[f"initial.{side}_{t}"]], dtype=FLOAT)
+             for side in SIDES for t in SPECS[side].tools}
+    economy = Economy(p, peak_pain(False)["cn"]) if buffered else Economy(p)
+    pain = economy.pain(Posture(tariffs["us"], tariffs["cn"], tools),
+                        elasticity(p, p["initial.weeks_since_shock"]))
+    return {"us": float(pain.us[0]), "cn": float(pain.cn[0])}
+
+
 def reference_pain() -> dict[str, float]:
     """The unit of utility: each side's annual pain at the April 2025 peak with every
     default (lit-model-brief: a back-down is priced in weeks of this pain).
@@ -42,14 +56,7 @@ def reference_pain() -> dict[str, float]:
     economic pain really weighs more against face; and the same for every run, so no run
     depends on the others.
     """
-    p = defaults()
-    tariffs = {side: np.array([p[f"initial.{side}_base"] + peak_layers(side)], dtype=FLOAT)
-               / 100.0 for side in SIDES}
-    tools = {t: np.array([p[f"initial.{side}_{t}"]], dtype=FLOAT)
-             for side in SIDES for t in SPECS[side].tools}
-    pain = Economy(p).pain(Posture(tariffs["us"], tariffs["cn"], tools),
-                           elasticity(p, p["initial.weeks_since_shock"]))
-    return {"us": float(pain.us[0]), "cn": float(pain.cn[0])}
+    return peak_pain(buffered=True)
 
 
 def block_generators(seed: int, first_block: int, n_blocks: int) -> list[np.random.Generator]:
@@ -90,7 +97,7 @@ class TradeWarModel(mesa.Model):
         self.first_run = first_run
         self.p = resolve({**self.config.overrides, **(overrides or {})})
         p = self.p
-        self.economy = Economy(p)
+        self.economy = Economy(p, peak_pain(buffered=False)["cn"])
         self.week = 0
         self.horizon = self.config.weeks
         self.start = self.config.start_date

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.economics import CN_TOOLS, US_TOOLS, Economy, Posture, elasticity
+from sim.model import peak_pain
 from sim.parameters import defaults, resolve
 
 TOOLS_OFF = {t: np.zeros(1) for t in CN_TOOLS + US_TOOLS}
@@ -17,7 +18,7 @@ elasticities = st.floats(0.1, 4.0, allow_nan=False)
 
 
 def pain_at(us: float, cn: float, eps: float = 0.75, tools=None, p=None):
-    econ = Economy(p or defaults())
+    econ = Economy(p or defaults(), peak_pain(buffered=False)["cn"])
     return econ.pain(Posture(np.array([us]), np.array([cn]), tools or TOOLS_OFF), eps)
 
 
@@ -62,11 +63,25 @@ def test_higher_elasticity_lowers_trade_kept():
     assert high.cn_export_loss_share[0] > low.cn_export_loss_share[0]
 
 
-def test_stimulus_buffers_chinas_pain():
+def test_stimulus_buffers_chinas_pain_in_proportion():
+    """The buffer scales every posture's loss alike, so it also shrinks what China gains
+    from a tariff cut: with stimulus, a cut matters less to China."""
+    def gain(capacity: float) -> float:
+        p = resolve({"cn.stimulus_capacity": capacity})
+        return float(pain_at(1.45, 1.25, p=p).cn[0] - pain_at(1.45, 0.5, p=p).cn[0])
     with_stimulus = pain_at(1.45, 1.25, p=resolve({"cn.stimulus_capacity": 2.0}))
     without = pain_at(1.45, 1.25, p=resolve({"cn.stimulus_capacity": 0.0}))
     assert with_stimulus.cn[0] < without.cn[0]
     assert with_stimulus.us[0] == without.us[0]
+    assert 0 < gain(2.0) < gain(0.0)
+
+
+def test_stimulus_offsets_its_room_at_the_peak():
+    """At the April peak the buffer absorbs exactly capacity x offset share (% of GDP)."""
+    raw, buffered = peak_pain(buffered=False)["cn"], peak_pain(buffered=True)["cn"]
+    p = defaults()
+    room = p["cn.stimulus_capacity"] * p["cn.stimulus_offset_share"]
+    assert abs((raw - buffered) - room) < 1e-5
 
 
 def test_rerouting_lowers_chinas_exporter_loss_and_transshipment_clauses_undo_it():

@@ -89,13 +89,13 @@ def test_crossing_offers_make_one_deal():
     """Both sides offer the same package and both accept: it is concluded once, and each
     side pays its face cost once."""
     scenario = Scenario(name="cross", description="crossing offers", weeks=4, initial={
-        "channel": 3}, parameters={"deal.renege_hazard": 0.0}, events=[
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "cn.stimulus_capacity": 0.0}, events=[
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "us", "move": "accept", "mode": "forced", "week": 1},
         {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
     single = Scenario(name="single", description="one offer", weeks=4, initial={
-        "channel": 3}, parameters={"deal.renege_hazard": 0.0}, events=[
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "cn.stimulus_capacity": 0.0}, events=[
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "hold", "mode": "forced"},
         {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
@@ -103,14 +103,15 @@ def test_crossing_offers_make_one_deal():
     for _ in range(2):
         both.step()
         one.step()
-    assert np.all(both.recorder.deal_week == 2) and np.all(one.recorder.deal_week == 2)
-    np.testing.assert_allclose(both.cn.face_paid, one.cn.face_paid, rtol=1e-6)
-    np.testing.assert_allclose(both.us.face_paid, one.us.face_paid, rtol=1e-6)
+    dealt = one.recorder.deal_week == 2  # where China's win-set held the US offer
+    assert dealt.sum() > 10 and np.all(both.recorder.deal_week[dealt] == 2)
+    np.testing.assert_allclose(both.cn.face_paid[dealt], one.cn.face_paid[dealt], rtol=1e-6)
+    np.testing.assert_allclose(both.us.face_paid[dealt], one.us.face_paid[dealt], rtol=1e-6)
 
 
 def test_a_pause_lasts_its_full_length():
     scenario = Scenario(name="pause", description="one pause", weeks=30, initial={
-        "channel": 3}, parameters={"deal.renege_hazard": 0.0}, events=[
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "cn.stimulus_capacity": 0.0}, events=[
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
     model = TradeWarModel(scenario, runs=20, seed=2)

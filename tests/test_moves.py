@@ -12,6 +12,9 @@ from sim.scenario import Scenario
 
 RUNS = 200
 NO_RENEGING = {"deal.renege_hazard": 0.0}
+# without stimulus China feels its full loss, and at the April peak the truce and the
+# fentanyl swap (at a small face cost) lie inside its win-set
+OPEN = {**NO_RENEGING, "cn.stimulus_capacity": 0.0}
 
 
 def forced(*events: dict, weeks: int = 1, initial: dict | None = None,
@@ -96,7 +99,7 @@ def test_channel_proposal_needs_the_rivals_consent():
 def test_offer_then_accept_concludes_the_package():
     m = forced({"actor": "us", "move": "offer", "package": "truce"},
                {"actor": "cn", "move": "accept", "week": 1}, weeks=2, initial={"channel": 3},
-               parameters=NO_RENEGING)
+               parameters=OPEN)
     assert np.all(m.in_force[PACKAGE_INDEX["truce"]] | (m.truce_left > 0))
     assert np.all(m.us.layers["reciprocal"] == m.p["deal.pause_rate"])
     assert np.all(m.cn.tools["rare_earth"] == 0.0)
@@ -110,11 +113,11 @@ def test_acceptance_only_inside_the_win_set():
     swap = ({"actor": "us", "move": "offer", "package": "fentanyl_for_precursors"},
             {"actor": "cn", "move": "accept", "week": 1})
     costly = forced(*swap, weeks=2, initial={"channel": 2},
-                    parameters={"deal.precursor_concession_size": 0.15})
+                    parameters={"deal.precursor_concession_size": 0.15, **OPEN})
     assert not costly.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].any()
     assert np.all(costly.us.layers["fentanyl"] == 20.0)
     cheap = forced(*swap, weeks=2, initial={"channel": 2},
-                   parameters={"deal.precursor_concession_size": 0.05, **NO_RENEGING})
+                   parameters={"deal.precursor_concession_size": 0.05, **OPEN})
     assert cheap.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].all()
     assert np.all(cheap.us.layers["fentanyl"] == 0.0)
 
