@@ -75,6 +75,40 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--no-progress", action="store_true", help="no progress bar")
     cmp_.set_defaults(handler=cmd_compare)
 
+    swp = sub.add_parser("sweep", help="run an experiment's parameter sweep",
+                         description="Run (or resume) an experiment: points x replicates in "
+                         "fixed chunks, on local processes or Dask; writes chunk files, a "
+                         "summary and a default plot set.")
+    swp.add_argument("experiment", help="experiment YAML file")
+    swp.add_argument("--workers", type=_bounded_int(1, 1024), default=1,
+                     help="worker processes (default 1)")
+    swp.add_argument("--executor", choices=("local", "dask"), default="local")
+    swp.add_argument("--address", help="Dask scheduler address (tcp://host:port); without it "
+                     "--executor dask starts a LocalCluster")
+    swp.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    swp.add_argument("--out", type=Path, help="sweep folder (default results/<experiment>)")
+    swp.add_argument("--chunk-runs", type=_bounded_int(1024, 1 << 22), default=None,
+                     help="runs per chunk (default 8192; fixed for a sweep's lifetime)")
+    swp.add_argument("--no-plots", action="store_true", help="skip the default plot set")
+    swp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    swp.set_defaults(handler=cmd_sweep)
+
+    ana = sub.add_parser("analyze", help="sensitivity indices and scenario discovery")
+    ana.add_argument("results", type=Path, help="a finished sweep folder")
+    ana.add_argument("--measure", default="share:truce", help="per-point measure: "
+                     "share:OUTCOME, mean:COLUMN or reached:COLUMN (default share:truce)")
+    ana.add_argument("--target", default="truce", help="outcome to discover regions for")
+    ana.set_defaults(handler=cmd_analyze)
+
+    plo = sub.add_parser("plot", help="figures of a finished sweep (PNG and SVG)")
+    plo.add_argument("results", type=Path, help="a finished sweep folder")
+    plo.add_argument("--kind", action="append", choices=("shares", "heatmap", "fan", "ecdf",
+                     "violin", "sensitivity", "boxes"), help="repeatable; default: the "
+                     "default set")
+    plo.add_argument("--measure", default="share:truce", help="for heatmap and sensitivity")
+    plo.add_argument("--out", type=Path, help="folder for the figures (default RESULTS/plots)")
+    plo.set_defaults(handler=cmd_plot)
+
     exp = sub.add_parser("explain", help="tell the week-by-week story of one run",
                          description="Re-run one run exactly and tell, week by week, which "
                          "move each side made and the utility terms that tipped it.")
@@ -211,6 +245,67 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                scenario_files=list(args.scenarios))
     print(text)
     print(f"\nresults: {written}/  (compare.csv, compare.png, runs_<scenario>.parquet)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiment import load_experiment
+    from sim.sweep import CHUNK_RUNS, SweepError, point_summary, results_digest, run_sweep
+    from sim.sweep_plots import default_kinds, plot
+
+    experiment, scenario = load_experiment(args.experiment)
+    folder = args.out or Path("results") / experiment.name
+    if not folder.exists():
+        check_out(folder)  # no part of its path may be a file
+    try:
+        result = run_sweep(experiment, scenario, folder, workers=args.workers,
+                           executor=args.executor, address=args.address, resume=args.resume,
+                           chunk_runs=args.chunk_runs or CHUNK_RUNS, command=args.argv,
+                           progress=not args.no_progress and sys.stderr.isatty())
+    except SweepError as exc:
+        raise InputError.single(str(folder), str(exc)) from None
+    summary = point_summary(folder)
+    rate = result.runs / result.seconds if result.seconds else float("nan")
+    print(f"Sweep '{experiment.name}' -> {folder}/")
+    print(f"  {len(summary)} points x {experiment.replicates} replicates = "
+          f"{len(summary) * experiment.replicates:,} runs in {result.chunks} chunks "
+          f"({result.skipped} already done)")
+    print(f"  this session: {result.runs:,} runs in {result.seconds:.1f} s "
+          f"({rate:,.0f} runs/s, {args.workers} worker(s), {args.executor})")
+    print(f"  results hash: {results_digest(folder)[:16]}")
+    shares = summary[[c for c in summary.columns if c.startswith("share_")]]
+    print("  outcome shares across points (min / median / max):")
+    for col in shares:
+        v = shares[col]
+        print(f"    {col[6:]:<20} {v.min():6.1%} {v.median():6.1%} {v.max():6.1%}")
+    if not args.no_plots:
+        written = plot(folder, default_kinds(experiment))
+        print(f"  plots: {len(written)} files in {folder / 'plots'}/")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from sim.analyze import AnalysisError, report
+
+    try:
+        print(report(args.results, args.measure, args.target))
+    except AnalysisError as exc:
+        raise InputError.single(str(args.results), str(exc)) from None
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from sim.analyze import AnalysisError, load_sweep
+    from sim.sweep_plots import default_kinds, plot
+
+    try:
+        experiment, _ = load_sweep(args.results)
+        kinds = args.kind or default_kinds(experiment)
+        written = plot(args.results, kinds, args.out, measure=args.measure)
+    except AnalysisError as exc:
+        raise InputError.single(str(args.results), str(exc)) from None
+    for path in written:
+        print(path)
     return 0
 
 

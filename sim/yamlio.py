@@ -167,20 +167,26 @@ def load_yaml(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, LineIn
     return data, index
 
 
-_PREFIXED = re.compile(r"^(?:Value error, )?(\w+)\[(\d+)\](?:\.(\w+))?: (.*)$", re.S)
+_PREFIXED = re.compile(r"^(?:Value error, )?([\w.\[\]-]+): (.*)$", re.S)
 
 
 def validation_error(path: str | Path, exc: Any, index: LineIndex) -> InputError:
     """Turn a pydantic ``ValidationError`` into an ``InputError`` with lines and fields."""
     problems = []
+    by_name = {field_name(loc): loc for loc in index.lines}
     for err in exc.errors(include_url=False):
         loc: Loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
         msg = err["msg"]
         kind = err["type"]
         match = _PREFIXED.match(msg)
-        if match:  # whole-model validators prefix their message with the item they mean
-            loc = (match[1], int(match[2])) + ((match[3],) if match[3] else ())
-            msg = match[4]
+        if match and kind == "value_error" and not loc:
+            # whole-model validators prefix their message with the field they mean
+            prefix = match[1]
+            loc = by_name.get(prefix, ())
+            msg = match[2] if loc or prefix in by_name else msg.removeprefix("Value error, ")
+            if not loc:
+                problems.append(Problem(index.line_for(()), prefix, match[2]))
+                continue
         elif kind == "extra_forbidden":
             msg = "unknown key"
         elif kind == "missing":

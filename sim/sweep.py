@@ -1,0 +1,313 @@
+"""Sweeps: an experiment's points x replicates, run in fixed chunks on local processes or a
+Dask cluster through one code path, written chunk by chunk so a killed sweep resumes.
+
+Reproducibility: replicate ``r`` of every point draws from the block stream of run ``r``
+(common random numbers across points, ``sim.model``), and chunks are fixed by the
+experiment alone, so the rows are bit-identical for 1 worker, 2 workers or Dask.
+
+Durability: each finished chunk is written to ``chunks/`` under a temporary name and
+renamed into place, then recorded in ``sweep.json`` (also written atomically).  ``--resume``
+skips recorded chunks; a chunk that was running when the sweep died is simply run again.
+Memory stays bounded: the parent holds at most a few chunks' rows at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.experiment import Experiment, sample
+from sim.model import BLOCK, TradeWarModel
+from sim.scenario import Scenario
+
+CHUNK_RUNS = 8 * BLOCK
+"""Runs per chunk (whole blocks): large enough to vectorize well, small enough to keep a
+worker's memory low."""
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+STATE_FILE = "sweep.json"
+POINTS_FILE = "points.parquet"
+
+
+class SweepError(Exception):
+    """A sweep that cannot start or resume (the CLI exits with status 2)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    point: int
+    first_run: int
+    runs: int
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything a worker needs for one chunk (picklable)."""
+
+    index: int
+    scenario: Scenario
+    seed: int
+    outputs: tuple[str, ...]
+    tasks: tuple[Task, ...]
+    overrides: tuple[dict[str, float], ...]  # per task
+
+
+def plan_chunks(n_points: int, replicates: int, chunk_runs: int = CHUNK_RUNS) -> list[list[Task]]:
+    """Fixed split of (point, replicate) into chunks of about ``chunk_runs`` runs; a point's
+    replicates are cut only at block boundaries."""
+    piece = max(BLOCK, chunk_runs // BLOCK * BLOCK)
+    tasks = [Task(p, first, min(piece, replicates - first))
+             for p in range(n_points) for first in range(0, replicates, piece)]
+    chunks: list[list[Task]] = []
+    current: list[Task] = []
+    size = 0
+    for task in tasks:
+        if current and size + task.runs > chunk_runs:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(task)
+        size += task.runs
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def run_chunk(job: ChunkJob) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """Run one chunk; return its run rows and, per point started here, weekly quantiles of
+    both tariffs over the point's runs in this chunk."""
+    rows, paths = [], []
+    for task, overrides in zip(job.tasks, job.overrides, strict=True):
+        model = TradeWarModel(job.scenario, runs=task.runs, seed=job.seed,
+                              first_run=task.first_run, overrides=overrides)
+        for _ in range(job.scenario.weeks):
+            model.step()
+        frame = model.recorder.runs_frame()[["run", *job.outputs]]
+        frame.insert(0, "point", np.int32(task.point))
+        rows.append(frame)
+        if task.first_run == 0:
+            for side in ("us", "cn"):
+                q = np.quantile(model.recorder.tariff[side], QUANTILES, axis=1)
+                weekly = pd.DataFrame(q.T, columns=[f"q{round(x * 100):02d}" for x in QUANTILES])
+                weekly.insert(0, "week", np.arange(len(weekly), dtype=np.int16))
+                weekly.insert(0, "side", side)
+                weekly.insert(0, "point", np.int32(task.point))
+                paths.append(weekly)
+    return (job.index, pd.concat(rows, ignore_index=True),
+            pd.concat(paths, ignore_index=True) if paths else pd.DataFrame())
+
+
+# --- executors: one code path for local processes and Dask ------------------------------
+@contextlib.contextmanager
+def executor_for(kind: str, workers: int, address: str | None = None) -> Iterator[Executor]:
+    """A ``concurrent.futures.Executor``: local processes, or a Dask cluster (at
+    ``address``, or a LocalCluster on loopback started here)."""
+    if kind == "local":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+        return
+    if kind != "dask":
+        raise SweepError(f"unknown executor '{kind}' (local or dask)")
+    from distributed import Client, LocalCluster
+
+    if address:
+        client = Client(address)
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- the sweep ---------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    folder: Path
+    runs: int
+    chunks: int
+    skipped: int
+    seconds: float
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write via a temporary file in the same folder, then rename into place."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    write_atomic(path, lambda p: p.write_text(json.dumps(data, indent=2) + "\n"))
+
+
+def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
+              workers: int = 1, executor: str = "local", address: str | None = None,
+              resume: bool = False, chunk_runs: int = CHUNK_RUNS, command: list[str] = (),
+              progress: bool = False) -> SweepResult:
+    """Run (or resume) the sweep into ``folder``."""
+    folder = Path(folder)
+    points = sample(experiment)
+    seed = scenario.seed if experiment.seed is None else experiment.seed
+    chunks = plan_chunks(len(points), experiment.replicates, chunk_runs)
+    state = _start(folder, experiment, scenario, points, seed, len(chunks), chunk_runs,
+                   resume, command)
+    done = set(state["completed"])
+    todo = [i for i in range(len(chunks)) if i not in done]
+    names = list(points.columns)
+    jobs = (ChunkJob(i, scenario, seed, tuple(experiment.outputs), tuple(chunks[i]),
+                     tuple({n: float(points.iloc[t.point][n]) for n in names}
+                           for t in chunks[i])) for i in todo)
+    total = sum(t.runs for i in todo for t in chunks[i])
+    bar = _bar(total, progress)
+    started = time.perf_counter()
+    try:
+        with executor_for(executor, workers, address) as pool:
+            running: set[Future] = set()
+            for job in jobs:
+                running.add(pool.submit(run_chunk, job))
+                if len(running) >= 2 * workers:
+                    running = _collect(running, folder, state, bar, FIRST_COMPLETED)
+            while running:
+                running = _collect(running, folder, state, bar, FIRST_COMPLETED)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - started
+    state["finished"] = True
+    state["seconds_last_session"] = round(seconds, 3)
+    _write_json(folder / STATE_FILE, state)
+    return SweepResult(folder, total, len(chunks), len(done), seconds)
+
+
+def _collect(running: set[Future], folder: Path, state: dict, bar, how) -> set[Future]:
+    finished, running = wait(running, return_when=how)
+    for future in finished:
+        index, rows, paths = future.result()
+        chunk_dir = folder / "chunks"
+        write_atomic(chunk_dir / f"runs-{index:06d}.parquet",
+                     lambda p, rows=rows: rows.to_parquet(p, index=False))
+        if len(paths):
+            write_atomic(chunk_dir / f"paths-{index:06d}.parquet",
+                         lambda p, paths=paths: paths.to_parquet(p, index=False))
+        state["completed"] = sorted({*state["completed"], index})
+        _write_json(folder / STATE_FILE, state)
+        if bar is not None:
+            bar.update(len(rows))
+    return running
+
+
+def _start(folder: Path, experiment: Experiment, scenario: Scenario, points: pd.DataFrame,
+           seed: int, n_chunks: int, chunk_runs: int, resume: bool, command: list[str]) -> dict:
+    """Create the folder (or check it for a resume) and return the sweep's state."""
+    state_path = folder / STATE_FILE
+    if resume:
+        if not state_path.is_file():
+            raise SweepError(f"nothing to resume (no {STATE_FILE})")
+        state = json.loads(state_path.read_text())
+        if state["experiment_sha256"] != experiment.digest() or state[
+                "scenario_sha256"] != scenario.digest() or state["chunk_runs"] != chunk_runs:
+            raise SweepError("the experiment, its scenario or the chunk size changed since "
+                             "this sweep started; start a new sweep")
+        for stale in (folder / "chunks").glob(".tmp-*"):
+            stale.unlink()
+        state["completed"] = [i for i in state["completed"]
+                              if (folder / "chunks" / f"runs-{i:06d}.parquet").is_file()]
+        return state
+    if folder.exists() and any(folder.iterdir()):
+        raise SweepError("not empty: add --resume to continue the sweep there, or choose "
+                         "another --out")
+    (folder / "chunks").mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / POINTS_FILE, lambda p: points.reset_index().to_parquet(p, index=False))
+    (folder / "experiment.json").write_text(
+        json.dumps(experiment.model_dump(mode="json"), indent=2) + "\n")
+    (folder / "scenario.json").write_text(
+        json.dumps(scenario.model_dump(mode="json"), indent=2) + "\n")
+    state = {"experiment": experiment.name, "experiment_sha256": experiment.digest(),
+             "scenario_sha256": scenario.digest(), "package_version": __version__,
+             "seed": seed, "points": len(points), "replicates": experiment.replicates,
+             "runs": len(points) * experiment.replicates, "chunks": n_chunks,
+             "chunk_runs": chunk_runs, "command": list(command), "completed": [],
+             "finished": False}
+    _write_json(state_path, state)
+    return state
+
+
+def _bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="run", unit_scale=True, desc="sweep", smoothing=0.1)
+
+
+# --- reading results ---------------------------------------------------------------------
+def chunk_files(folder: Path, kind: str = "runs") -> list[Path]:
+    return sorted((Path(folder) / "chunks").glob(f"{kind}-*.parquet"))
+
+
+def iter_runs(folder: str | Path, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The run rows, one chunk at a time (memory stays bounded)."""
+    for path in chunk_files(Path(folder)):
+        yield pd.read_parquet(path, columns=columns)
+
+
+def results_digest(folder: str | Path) -> str:
+    """SHA-256 over every run row in (point, run) order: equal digests, equal results."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in chunk_files(Path(folder)):
+        frame = pd.read_parquet(path).sort_values(["point", "run"], kind="stable")
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def point_summary(folder: str | Path) -> pd.DataFrame:
+    """Per point: share of each outcome and the mean of every numeric output, streamed."""
+    from sim.outcomes import OUTCOMES
+
+    parts = []
+    for frame in iter_runs(folder):
+        g = frame.groupby("point", observed=True)
+        agg = pd.DataFrame({"runs": g.size()})
+        for outcome in OUTCOMES:
+            agg[f"n_{outcome}"] = (frame["outcome"] == outcome).groupby(frame["point"]).sum()
+        for col in frame.columns:
+            if col not in ("point", "run", "outcome") and pd.api.types.is_numeric_dtype(
+                    frame[col]):
+                values = frame[col].astype("Float64")
+                agg[f"sum_{col}"] = values.groupby(frame["point"]).sum()
+                agg[f"count_{col}"] = values.notna().groupby(frame["point"]).sum()
+        parts.append(agg)
+    total = pd.concat(parts).groupby(level=0).sum()
+    out = pd.DataFrame({"runs": total["runs"]})
+    for outcome in OUTCOMES:
+        out[f"share_{outcome}"] = total[f"n_{outcome}"] / total["runs"]
+    for col in [c[4:] for c in total.columns if c.startswith("sum_")]:
+        out[f"mean_{col}"] = (total[f"sum_{col}"] / total[f"count_{col}"].where(
+            total[f"count_{col}"] > 0)).astype(float)
+        out[f"reached_{col}"] = total[f"count_{col}"] / total["runs"]
+    points = pd.read_parquet(Path(folder) / POINTS_FILE).set_index("point")
+    return points.join(out)
