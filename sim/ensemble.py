@@ -8,6 +8,7 @@ machines.  Tables are assembled in run order.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -95,7 +96,10 @@ def run_batch(scenario: Scenario, seed: int, batch: Batch, overrides: dict[str, 
             on_week()
     keep = max(0, min(fan_runs - batch.first, batch.size))
     fan = {side: model.recorder.tariff[side][:, :keep].copy() for side in ("us", "cn")}
-    return BatchResult(batch, model.recorder.runs_frame(), model.recorder.paths_frame(), fan)
+    result = BatchResult(batch, model.recorder.runs_frame(), model.recorder.paths_frame(), fan)
+    del model
+    gc.collect()  # free the model's reference cycles (and their arrays) now
+    return result
 
 
 def iter_batches(scenario: Scenario, *, runs: int, seed: int, overrides: dict[str, float],

@@ -14,6 +14,7 @@ Memory stays bounded: the parent holds at most a few chunks' rows at a time.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import time
@@ -102,6 +103,10 @@ def run_chunk(job: ChunkJob) -> tuple[int, pd.DataFrame, pd.DataFrame]:
                 weekly.insert(0, "side", side)
                 weekly.insert(0, "point", np.int32(task.point))
                 paths.append(weekly)
+        # a Mesa model and its agents form reference cycles holding large arrays; free them
+        # now rather than when the cyclic collector next runs (it counts objects, not bytes)
+        del model
+        gc.collect()
     return (job.index, pd.concat(rows, ignore_index=True),
             pd.concat(paths, ignore_index=True) if paths else pd.DataFrame())
 
@@ -115,8 +120,11 @@ def executor_for(kind: str, workers: int, address: str | None = None) -> Iterato
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+        # forkserver: workers fork from a server that has already imported the model, so
+        # they start fast, without inheriting this process's threads
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.sweep"])
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             yield pool
         return
     if kind != "dask":
