@@ -122,6 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with a scenario file: override a parameter (repeatable)")
     exp.set_defaults(handler=cmd_explain)
 
+    play = sub.add_parser("play", help="play the US or China in the terminal",
+                          description="Take one side: each week pick a move from the agent's "
+                          "own menu and see the rival's answer; a debrief compares your path "
+                          "with agent runs. End of input stops the game (with the debrief).")
+    play.add_argument("scenario", help="scenario YAML file")
+    play.add_argument("--as", dest="side", required=True, choices=("us", "china", "cn"),
+                      help="the side you play")
+    play.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
+                      help="seed of your world (default: the scenario's)")
+    play.add_argument("--weeks", type=_bounded_int(1, 520), help="weeks to play (default: the "
+                      "scenario's horizon)")
+    play.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                      help="override a parameter (repeatable)")
+    play.add_argument("--debrief-runs", type=_bounded_int(1, 100_000), default=300,
+                      help="agent runs the debrief compares you with (default 300)")
+    play.set_defaults(handler=cmd_play)
+
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario YAML files")
     val.set_defaults(handler=cmd_validate)
@@ -373,6 +390,17 @@ def _same(a: object, b: object) -> bool:
     if isinstance(a, (float, int)) and isinstance(b, (float, int)):
         return bool(a == b)
     return str(a) == str(b)
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from sim.play import Game, play_terminal
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    overrides = parse_sets(args.sets)
+    game = Game.new(scenario, args.side, seed=args.seed, weeks=args.weeks, overrides=overrides)
+    play_terminal(game, debrief_runs=args.debrief_runs)
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -81,6 +81,12 @@ def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None
     text = describe_move(side, move, int(row[f"{side}_move_arg"]))
     margin = float(row[f"{side}_margin"])
     event = str(row.get(f"{side}_event", ""))
+    if event == "player":  # a human's move (TradeWarModel.play): the agent's view of it
+        text += " (the player's choice"
+        if alt:
+            text += (f"; the agent rates it {margin:+.1f} weeks of pain against the best "
+                     f"other move, where it {MOVES[INDEX[alt]].summary}: {reasons(row, side)}")
+        return text + ")."
     if event:
         how = "forced" if (modes or {}).get(event) == "forced" else "proposed and taken"
         text += f" (step '{event}' of the scenario, {how})"

@@ -1,0 +1,161 @@
+"""Playing one side: the game logic, and the terminal game fed moves on standard input."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.model import TradeWarModel
+from sim.play import Game, Option, debrief, percentile, play_terminal, side_key
+
+from .conftest import ROOT, SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def talk():
+    from sim.scenario import load_scenario
+
+    return load_scenario(SCENARIOS / "talk_dont_yield.yaml")
+
+
+def test_side_names():
+    assert side_key("China") == side_key("cn") == "cn"
+    assert side_key("US") == "us"
+    with pytest.raises(ValueError):
+        side_key("mars")
+
+
+def test_percentile_counts_ties_half():
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    assert percentile(values, 0.5) == 0
+    assert percentile(values, 10) == 100
+    assert percentile(values, 2.0) == pytest.approx(37.5)
+
+
+def test_the_menu_is_the_agents_menu(baseline):
+    game = Game.new(baseline, "china")
+    assert game.menu() == game.model.available_moves("cn")
+    assert "hold" in game.menu()
+
+
+def test_holding_every_week_is_a_run_of_the_same_model(baseline):
+    """The student's moves go through the model's own hook: a game in which the student
+    makes the agent's exact choices reproduces the agent's run."""
+    agent = TradeWarModel(baseline, runs=1, seed=5, sample=1)
+    game = Game.new(baseline, "us", seed=5)
+    for _ in range(12):
+        agent.step()
+    choices = agent.recorder.paths_frame()["us_move"].astype(str).tolist()[1:13]
+    args = agent.recorder.paths_frame()["us_move_arg"].tolist()[1:13]
+    for move, arg in zip(choices, args, strict=True):
+        option = None
+        if move == "open_channel":
+            option = Option("level", int(arg), "")
+        elif move == "offer" and arg >= 0:
+            option = Option("package", None, "")
+        game.play(move, option)
+    assert np.allclose(game.model.recorder.tariff["cn"][:13, 0],
+                       agent.recorder.tariff["cn"][:13, 0])
+    assert np.isclose(game.model.cn.cum_pain[0], agent.cn.cum_pain[0])
+
+
+def test_escalating_raises_the_us_tariff_and_is_reported(baseline):
+    game = Game.new(baseline, "us", weeks=4)
+    before = game.snapshot()["us_tariff"]
+    turn = game.play("escalate")
+    assert game.snapshot()["us_tariff"] > before
+    assert turn.week == 1 and turn.player_move == "escalate"
+    assert "US tariff" in turn.consequences and "->" in turn.consequences
+    assert turn.rival_text.startswith("China ")
+
+
+def test_options_are_valid_moves(talk):
+    game = Game.new(talk, "cn", weeks=3)
+    offers = game.options("offer")
+    assert offers[0].value is None and {o.value for o in offers[1:]} >= {
+        "fentanyl_for_precursors"}
+    levels = game.options("open_channel")
+    assert [o.value for o in levels] == [3, 4]  # deputy talks already
+    game.play("open_channel", levels[-1])
+    assert game.week == 1
+
+
+def test_debrief_compares_with_agents(baseline):
+    game = Game.new(baseline, "china", weeks=6)
+    for _ in range(6):
+        game.play("hold" if "hold" in game.menu() else "reject")
+    assert game.done
+    text = debrief(game, game.agent_ensemble(runs=60))
+    assert "Compared with 60 runs" in text
+    assert "percentile" in text and "Agents' outcomes" in text
+    assert "hold" in text
+
+
+def _transcript(scenario, side, moves, **kw):
+    game = Game.new(scenario, side, **kw)
+    out = io.StringIO()
+    play_terminal(game, io.StringIO(moves), out, debrief_runs=50)
+    return game, out.getvalue()
+
+
+def test_terminal_game_reads_moves_and_tells_consequences(talk):
+    game, text = _transcript(talk, "cn", "hold\n2\nq\n", weeks=8)
+    assert "You play China; the agent plays the US" in text
+    assert "Week 1 of 8 (01 Sep 2025)" in text
+    assert "Your moves:" in text and "1. hold" in text
+    assert "You: China holds its position." in text
+    assert "Week 2 (08 Sep 2025):" in text
+    assert game.week == 2
+    assert "Debrief: 2 weeks of 'talk_dont_yield'" in text
+
+
+def test_terminal_game_reprompts_on_bad_input_and_ends_cleanly_at_eof(baseline):
+    game, text = _transcript(baseline, "us", "invade\n99\n\nescalate\n", weeks=5)
+    assert "Not on this week's menu: 'invade'" in text
+    assert "Not on this week's menu: '99'" in text
+    assert "Please choose a move." in text
+    assert "You: The US escalates." in text
+    assert "(end of input: the game stops here)" in text
+    assert game.week == 1
+    assert "Debrief: 1 weeks" in text or "Debrief: 1 week" in text
+
+
+def test_terminal_game_asks_for_the_level_with_a_default(baseline):
+    _game, text = _transcript(baseline, "china", "open_channel\n\n", weeks=3)
+    assert "open_channel: choose one" in text and "(default)" in text
+    assert "You: China proposes deputy-level talks." in text
+
+
+def test_a_full_game_ends_with_a_debrief(baseline):
+    game, text = _transcript(baseline, "us", "1\n" * 3, weeks=3)
+    assert game.done and "(end of input" not in text
+    assert "Debrief: 3 weeks" in text and "Your world with the agent in your seat" in text
+
+
+def test_eof_before_any_move(baseline):
+    _game, text = _transcript(baseline, "us", "", weeks=3)
+    assert "no week was played" in text
+
+
+def test_cli_play_through_stdin():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "play", "--as", "china",
+         str(SCENARIOS / "talk_dont_yield.yaml"), "--weeks", "4", "--seed", "11",
+         "--debrief-runs", "40"],
+        input="hold\naccept\nhold\nhold\n", capture_output=True, text=True, cwd=ROOT,
+        timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Week 4 (" in out and "Debrief: 4 weeks of 'talk_dont_yield' (seed 11)" in out
+    assert out.count("Your moves:") == 4
+
+
+def test_cli_play_refuses_bad_input(capsys):
+    assert main(["play", "--as", "us", str(SCENARIOS / "baseline.yaml"),
+                 "--set", "face.decy=1"]) == 2
+    assert "unknown parameter" in capsys.readouterr().err
