@@ -122,6 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with a scenario file: override a parameter (repeatable)")
     exp.set_defaults(handler=cmd_explain)
 
+    demo = sub.add_parser("demo", help="start the teaching demo in the browser",
+                          description="Start the browser demo (Solara): sliders, a live run "
+                          "with charts and its story, a live ensemble, and play-one-side.")
+    demo.add_argument("scenario", nargs="?", help="scenario YAML file shown first (default: "
+                      "the library's baseline)")
+    demo.add_argument("--host", default="localhost", help="address to listen on "
+                      "(default localhost)")
+    demo.add_argument("--port", type=_bounded_int(0, 65535), default=8765,
+                      help="port (default 8765; 0 picks a free one)")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    demo.set_defaults(handler=cmd_demo)
+
     play = sub.add_parser("play", help="play the US or China in the terminal",
                           description="Take one side: each week pick a move from the agent's "
                           "own menu and see the rival's answer; a debrief compares your path "
@@ -390,6 +402,47 @@ def _same(a: object, b: object) -> bool:
     if isinstance(a, (float, int)) and isinstance(b, (float, int)):
         return bool(a == b)
     return str(a) == str(b)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import importlib.util
+    import signal
+    import subprocess
+
+    from sim.demo import SCENARIO_ENV
+
+    env = dict(os.environ)
+    if args.scenario is not None:
+        from sim.scenario import load_scenario
+
+        load_scenario(args.scenario)  # refuse a bad file before starting a server
+        env[SCENARIO_ENV] = str(Path(args.scenario).resolve())
+    if importlib.util.find_spec("solara") is None:
+        print("the demo needs its optional dependencies: pip install 'tradewar-sim[demo]' "
+              "(or pip install -e '.[demo]' in a checkout)", file=sys.stderr)
+        return EXIT_INPUT
+    app = Path(__file__).resolve().parent / "app.py"
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
+               "--port", str(args.port), "--production",
+               "--no-open" if args.no_browser else "--open"]
+    print(f"Starting the demo on http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
+    server = subprocess.Popen(command, env=env)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)  # stopping us stops the server too
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_play(args: argparse.Namespace) -> int:
