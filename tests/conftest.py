@@ -22,3 +22,8 @@ def baseline() -> Scenario:
 def baseline_ensemble(baseline: Scenario):
     """3,000 runs of the baseline: enough for directions, quick to make."""
     return run_ensemble(baseline, runs=3000, seed=7, path_sample=50)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives the demo in a real browser "
+                            "(chromium via Playwright); skipped when chromium is missing")
