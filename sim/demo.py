@@ -49,10 +49,10 @@ class Knob:
 
 
 KNOBS: tuple[Knob, ...] = (
-    Knob("initial.us_face", "US face: public commitments", 0.0, 30.0, 0.5,
+    Knob("initial.us_face", "US face: public commitments", 0.0, 30.0, 0.1,
          "how many public vows the US has made against backing down; more face makes a "
          "US concession dearer"),
-    Knob("initial.cn_face", "China's face: public commitments", 0.0, 30.0, 0.5,
+    Knob("initial.cn_face", "China's face: public commitments", 0.0, 30.0, 0.1,
          "the same for China (12 statements counted in April 2025)"),
     Knob("face.backdown_weeks", "Cost of a full back-down, weeks of pain", 13.0, 78.0, 1.0,
          "what a full public climb-down costs at the peak commitment, for both sides"),

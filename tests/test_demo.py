@@ -38,6 +38,16 @@ def test_sliders_are_real_parameters_within_their_valid_range(knob):
         assert knob.lo <= param.sweep[0] and param.sweep[1] <= knob.hi
 
 
+def test_every_library_value_sits_on_its_slider_grid():
+    """A browser slider snaps its value to the step: a scenario's own value must survive."""
+    for name, path in demo.scenario_files().items():
+        for knob_name, value in demo.knob_values(demo.scenario(path)).items():
+            knob = demo.BY_KNOB[knob_name]
+            lo, _ = demo.knob_range(knob, value)
+            steps = (value - lo) / knob.step
+            assert abs(steps - round(steps)) < 1e-6, (name, knob_name, value)
+
+
 def test_slider_values_come_from_the_scenario():
     talk = demo.scenario(str(SCENARIOS / "talk_dont_yield.yaml"))
     values = demo.knob_values(talk)

@@ -1,5 +1,5 @@
 """The demo in a real browser: ``tradewar demo`` serves the page, Playwright drives Debian's
-chromium through it (load, move a slider, reset, step) and checks that the charts and the
+chromium through it (load a scenario, move a slider, reset, step) and checks that the charts and the
 narrative change.  A screenshot goes to ``results/test-artifacts/``.
 
 Needs chromium (``apt-get install chromium``), the ``playwright`` package (never
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, SCENARIOS
 
 pytestmark = pytest.mark.browser
 
@@ -76,9 +76,9 @@ def server(chromium, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k != "TRADEWAR_DEMO_SCENARIO"}
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "demo", "--no-browser", "--host", "127.0.0.1",
-             "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [sys.executable, "-m", "sim", "demo", str(SCENARIOS / "talk_dont_yield.yaml"),
+             "--no-browser", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 90
@@ -134,6 +134,9 @@ def test_demo_in_a_real_browser(server, chromium):
             print(f"\nscreenshot: {shot}  (page ready in {ready:.1f} s)")
             assert "nothing has happened yet" in page.locator(".tw-this-week").inner_text()
             assert page.locator(".v-navigation-drawer").is_visible()  # styled, not blank
+            assert "talk_dont_yield" in page.locator(".tw-scenario").inner_text()
+            # the scenario's own values survive the sliders' snapping (no stale-run notice)
+            assert page.locator(".v-alert").count() == 0
 
             # a slider: rationality (the last one) to its minimum; the ensemble follows
             run_before, ensemble_before = _src(page, ".tw-run-charts"), _src(page, ".tw-ensemble")
@@ -164,7 +167,7 @@ def test_demo_in_a_real_browser(server, chromium):
                     "w => document.querySelector('.tw-this-week').innerText"
                     ".startsWith('Week ' + w + ' ')", arg=week, timeout=20_000)
             narrative = page.locator(".tw-this-week").inner_text()
-            assert narrative.startswith("Week 3 (28 Apr 2025):")
+            assert narrative.startswith("Week 3 (15 Sep 2025):")
             assert "The US " in narrative and "China " in narrative and "Then:" in narrative
             page.wait_for_function(
                 "src => document.querySelector('.tw-run-charts img').src !== src",
