@@ -94,8 +94,11 @@ class EventBook:
 
     def apply(self, me: Government, ctx: WeekContext, eu: Array,
               table: list[Terms | None]) -> None:
-        """Override or put to the agent the events of ``me`` due this week."""
+        """Override or put to the agent the events of ``me`` due this week (none while a
+        human player makes this side's move: the player's move replaces the script)."""
         u = self.model.uniform()
+        if me.side in self.model.player_moves:
+            return
         for j, ev in enumerate(self.events):
             if ev.actor != me.side:
                 continue
@@ -124,6 +127,17 @@ class EventBook:
             if MOVES[i].proposal:
                 self.made[j] |= go
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
+
+    def can_make(self, ev: Event) -> bool:
+        """Whether the move of ``ev``, with its package, level or layer, is possible now in
+        every run (checked before a week starts, so a refused move costs nothing)."""
+        if ev.package is None and ev.level is None and ev.layer is None:
+            return True  # the menu check covers moves without an argument
+        from sim.decision import WeekContext
+
+        gov = self.model.us if ev.actor == "us" else self.model.cn
+        _, ok, _ = self._variant(gov, WeekContext(self.model), ev, None, [])
+        return bool(ok.all())
 
     def apply_player(self, me: Government, ctx: WeekContext, eu: Array,
                      table: list[Terms | None]) -> None:

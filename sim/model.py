@@ -133,8 +133,12 @@ class TradeWarModel(mesa.Model):
         if move not in menu:
             raise MoveNotAvailable(f"'{move}' is not on the menu this week; choose from "
                                    f"{', '.join(menu)}")
-        self.player_moves[side] = Event(actor=side, move=move, mode="forced",
-                                        package=package, level=level, layer=layer)
+        event = Event(actor=side, move=move, mode="forced", package=package, level=level,
+                      layer=layer)
+        if not self.events.can_make(event):
+            what = package or (f"level {level}" if level is not None else layer)
+            raise MoveNotAvailable(f"'{move}' with {what} is not possible this week")
+        self.player_moves[side] = event
 
     def available_moves(self, side: str) -> list[str]:
         """Moves on the side's menu now (available in every run of this model)."""

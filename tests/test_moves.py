@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.events import MoveNotAvailable
 from sim.model import TradeWarModel
 from sim.moves import INDEX, MOVES
 from sim.packages import INDEX as PACKAGE_INDEX
@@ -133,3 +134,16 @@ def test_matched_step_down_cuts_both_broad_layers_for_less_face():
     alone = forced({"actor": "cn", "move": "step_down_alone"}, {"actor": "us", "move": "hold"},
                    initial=low_face)
     assert np.all(m.cn.face_paid < alone.cn.face_paid)
+
+
+def test_a_player_move_replaces_the_script_and_is_checked_before_the_week():
+    scenario = Scenario(name="p", description="player", weeks=5, initial={"channel": 2},
+                        events=[{"actor": "us", "move": "escalate", "mode": "forced"}])
+    model = TradeWarModel(scenario, runs=1, seed=1)
+    with pytest.raises(MoveNotAvailable, match="comprehensive is not possible"):
+        model.play("us", "offer", package="comprehensive")  # needs leader talks
+    assert model.week == 0 and not model.player_moves
+    model.play("us", "offer", package="fentanyl_for_precursors")
+    model.step()
+    assert MOVES[model.us.choice[0]].name == "offer"
+    assert model.events.status[0, 0] == 0  # the scripted escalation waits
