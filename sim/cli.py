@@ -47,9 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run a scenario, print a summary and write results.")
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--runs", type=_bounded_int(1, 10_000_000), help="number of runs")
-    run.add_argument("--seed", type=_bounded_int(0, 2**63 - 1), help="ensemble seed")
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a parameter by dotted name (repeatable)")
+    _seed_and_set(run, "ensemble seed", "override a parameter by dotted name (repeatable)")
     run.add_argument("--out", type=Path, help="results directory (default: "
                      "results/<scenario>-<time>); must not exist")
     run.add_argument("--paths-sample", type=_bounded_int(0, 16_384), default=None,
@@ -66,10 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "reference)")
     cmp_.add_argument("--runs", type=_bounded_int(1, 10_000_000),
                       help="runs per scenario (default: the first scenario's)")
-    cmp_.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
-                      help="common seed (default: the first scenario's)")
-    cmp_.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                      help="override a parameter in every scenario (repeatable)")
+    _seed_and_set(cmp_, "common seed (default: the first scenario's)",
+                  "override a parameter in every scenario (repeatable)")
     cmp_.add_argument("--out", type=Path, help="results directory (default: "
                       "results/compare-<time>); must not exist")
     cmp_.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -116,10 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "YAML file")
     exp.add_argument("--run", type=_bounded_int(0, 10_000_000), required=True,
                      help="run index (0-based)")
-    exp.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
-                     help="with a scenario file: the seed (default: the scenario's)")
-    exp.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                     help="with a scenario file: override a parameter (repeatable)")
+    _seed_and_set(exp, "with a scenario file: the seed (default: the scenario's)",
+                  "with a scenario file: override a parameter (repeatable)")
     exp.set_defaults(handler=cmd_explain)
 
     demo = sub.add_parser("demo", help="start the teaching demo in the browser",
@@ -141,12 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("scenario", help="scenario YAML file")
     play.add_argument("--as", dest="side", required=True, choices=("us", "china", "cn"),
                       help="the side you play")
-    play.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
-                      help="seed of your world (default: the scenario's)")
+    _seed_and_set(play, "seed of your world (default: the scenario's)",
+                  "override a parameter (repeatable)")
     play.add_argument("--weeks", type=_bounded_int(1, 520), help="weeks to play (default: the "
                       "scenario's horizon)")
-    play.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                      help="override a parameter (repeatable)")
     play.add_argument("--debrief-runs", type=_bounded_int(1, 100_000), default=300,
                       help="agent runs the debrief compares you with (default 300)")
     play.set_defaults(handler=cmd_play)
@@ -164,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     evidence.add_argument("--csv", action="store_true", help="comma-separated output")
     evidence.set_defaults(handler=cmd_evidence)
     return parser
+
+
+def _seed_and_set(parser: argparse.ArgumentParser, seed_help: str, set_help: str) -> None:
+    """The ``--seed S`` and repeatable ``--set NAME=VALUE`` options (see ``parse_sets``)."""
+    parser.add_argument("--seed", type=_bounded_int(0, 2**63 - 1), help=seed_help)
+    parser.add_argument("--set", dest="sets", action="append", default=[],
+                        metavar="NAME=VALUE", help=set_help)
 
 
 def _bounded_int(lo: int, hi: int):

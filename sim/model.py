@@ -208,7 +208,6 @@ class TradeWarModel(mesa.Model):
         ctx = self.context
         for gov in self.governments:
             gov.conceded = np.zeros(self.n, dtype=bool)
-            gov.escalated = np.zeros(self.n, dtype=bool)
         # crossing offers of one package, both accepted, make one deal, not two
         self.concluded = np.zeros((len(PACKAGES), self.n), dtype=bool)
         self.recorder.before_resolve()
@@ -245,7 +244,6 @@ class TradeWarModel(mesa.Model):
         if esc.any():
             self.apply_state(me, side_effect(me, ctx, f"escalate:{me.side}"), esc)
             me.face = me.face + FLOAT(kappa) * esc
-            me.escalated |= esc
         alone = c == INDEX["step_down_alone"]
         if alone.any():
             for layer_no, layer in [(-1, ""), *enumerate(me.spec.layers)]:
