@@ -17,8 +17,8 @@ import resource
 import time
 from pathlib import Path
 
-from sim.ensemble import run_ensemble
-from sim.scenario import load_scenario
+from sim.experiments.ensemble import run_ensemble
+from sim.io.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import mesa
 
-from sim.experiment import Experiment
-from sim.model import TradeWarModel
-from sim.scenario import load_scenario
-from sim.sweep import run_sweep
+from sim.experiments.experiment import Experiment
+from sim.experiments.sweep import run_sweep
+from sim.io.scenario import load_scenario
+from sim.model.model import TradeWarModel
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

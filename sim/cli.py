@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__
-from sim.yamlio import InputError, Problem
+from sim.io.yamlio import InputError, Problem
 
 EXIT_INPUT = 2
 
@@ -180,7 +180,7 @@ def _bounded_int(lo: int, hi: int):
 
 def parse_sets(items: Sequence[str]) -> dict[str, float]:
     """``["face.decay=0.95", …]`` → overrides, or ``InputError`` naming the bad item."""
-    from sim import parameters
+    from sim.model import parameters
 
     out: dict[str, float] = {}
     problems = []
@@ -217,11 +217,11 @@ def check_out(out: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.ensemble import PATH_SAMPLE, run_ensemble
-    from sim.replay import format_replay, replay_report
-    from sim.results import default_dir, write_results
-    from sim.scenario import load_scenario
-    from sim.summary import format_summary, summarize
+    from sim.experiments.ensemble import PATH_SAMPLE, run_ensemble
+    from sim.experiments.summary import format_summary, summarize
+    from sim.io.scenario import load_scenario
+    from sim.reports.replay import format_replay, replay_report
+    from sim.reports.results import default_dir, write_results
 
     scenario = load_scenario(args.scenario)
     overrides = parse_sets(args.sets)
@@ -245,9 +245,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import format_comparison, run_comparison
-    from sim.results import default_dir, write_comparison
-    from sim.scenario import load_scenario
+    from sim.experiments.compare import format_comparison, run_comparison
+    from sim.io.scenario import load_scenario
+    from sim.reports.results import default_dir, write_comparison
 
     scenarios, problems = [], []
     for file in args.scenarios:
@@ -277,9 +277,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiment import load_experiment
-    from sim.sweep import CHUNK_RUNS, SweepError, point_summary, results_digest, run_sweep
-    from sim.sweep_plots import default_kinds, plot
+    from sim.experiments.experiment import load_experiment
+    from sim.experiments.sweep import (
+        CHUNK_RUNS,
+        SweepError,
+        point_summary,
+        results_digest,
+        run_sweep,
+    )
+    from sim.reports.sweep_plots import default_kinds, plot
 
     experiment, scenario = load_experiment(args.experiment)
     folder = args.out or Path("results") / experiment.name
@@ -313,7 +319,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from sim.analyze import AnalysisError, report
+    from sim.experiments.analyze import AnalysisError, report
 
     try:
         print(report(args.results, args.measure, args.target))
@@ -323,8 +329,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from sim.analyze import AnalysisError, load_sweep
-    from sim.sweep_plots import default_kinds, plot
+    from sim.experiments.analyze import AnalysisError, load_sweep
+    from sim.reports.sweep_plots import default_kinds, plot
 
     try:
         experiment, _ = load_sweep(args.results)
@@ -338,8 +344,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from sim.explain import narrate, replay_run
-    from sim.scenario import load_scenario
+    from sim.io.scenario import load_scenario
+    from sim.reports.explain import narrate, replay_run
 
     source = Path(args.source)
     expected = None
@@ -365,8 +371,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def _from_results(folder: Path, run: int):
     import pandas as pd
 
-    from sim.results import MANIFEST_FILE, RUNS_FILE, SCENARIO_FILE
-    from sim.scenario import load_scenario
+    from sim.io.scenario import load_scenario
+    from sim.reports.results import MANIFEST_FILE, RUNS_FILE, SCENARIO_FILE
 
     manifest_path = folder / MANIFEST_FILE
     if not manifest_path.is_file() or not (folder / SCENARIO_FILE).is_file():
@@ -408,11 +414,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import signal
     import subprocess
 
-    from sim.demo import SCENARIO_ENV
+    from sim.teach.demo import SCENARIO_ENV
 
     env = dict(os.environ)
     if args.scenario is not None:
-        from sim.scenario import load_scenario
+        from sim.io.scenario import load_scenario
 
         load_scenario(args.scenario)  # refuse a bad file before starting a server
         env[SCENARIO_ENV] = str(Path(args.scenario).resolve())
@@ -420,7 +426,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("the demo needs its optional dependencies: pip install 'tradewar-sim[demo]' "
               "(or pip install -e '.[demo]' in a checkout)", file=sys.stderr)
         return EXIT_INPUT
-    app = Path(__file__).resolve().parent / "app.py"
+    app = Path(__file__).resolve().parent / "teach" / "app.py"
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
                "--port", str(args.port), "--production",
                "--no-open" if args.no_browser else "--open"]
@@ -445,8 +451,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from sim.play import Game, play_terminal
-    from sim.scenario import load_scenario
+    from sim.io.scenario import load_scenario
+    from sim.teach.play import Game, play_terminal
 
     scenario = load_scenario(args.scenario)
     overrides = parse_sets(args.sets)
@@ -456,7 +462,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
+    from sim.io.scenario import load_scenario
 
     failed = False
     for file in args.files:
@@ -472,7 +478,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from sim.scenario import json_schema
+    from sim.io.scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out is None:
@@ -484,7 +490,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_evidence(args: argparse.Namespace) -> int:
-    from sim.evidence import provenance_table
+    from sim.io.evidence import provenance_table
 
     rows = [r for r in provenance_table() if args.grep in r["name"]]
     if args.csv:

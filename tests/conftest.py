@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.ensemble import run_ensemble
-from sim.scenario import Scenario, load_scenario
+from sim.experiments.ensemble import run_ensemble
+from sim.io.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.parameters import PARAMS
+from sim.model.parameters import PARAMS
 
 from .conftest import SCENARIOS
 

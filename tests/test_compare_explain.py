@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import main
-from sim.compare import paired_difference, run_comparison
-from sim.explain import narrate, reasons, replay_run
-from sim.scenario import load_scenario
+from sim.experiments.compare import paired_difference, run_comparison
+from sim.io.scenario import load_scenario
+from sim.reports.explain import narrate, reasons, replay_run
 
 from .conftest import SCENARIOS
 

@@ -1,13 +1,13 @@
-"""Decision mechanisms: face costs, simultaneity, probabilities (sim.decision)."""
+"""Decision mechanisms: face costs, simultaneity, probabilities (sim.model.decision)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.decision import Terms, WeekContext, sigmoid
-from sim.model import TradeWarModel
-from sim.moves import MOVES, sigmoid_gain
+from sim.model.decision import Terms, WeekContext, sigmoid
+from sim.model.model import TradeWarModel
+from sim.model.moves import MOVES, sigmoid_gain
 
 
 @pytest.fixture()

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import demo, parameters
-from sim.ensemble import run_ensemble
-from sim.model import TradeWarModel
+from sim.experiments.ensemble import run_ensemble
+from sim.model import parameters
+from sim.model.model import TradeWarModel
+from sim.teach import demo
 
 from .conftest import SCENARIOS
 
@@ -136,7 +137,7 @@ solara = pytest.importorskip("solara")
 def page(monkeypatch):
     import ipyvuetify as v
 
-    from sim import app
+    from sim.teach import app
 
     monkeypatch.delenv(demo.SCENARIO_ENV, raising=False)
 
@@ -189,7 +190,7 @@ def test_page_lets_a_student_play_china(page):
 
 # --- solara's assets for offline machines ------------------------------------------------------
 def test_offline_assets_are_the_versions_solara_asks_for():
-    from sim import offline_assets
+    from sim.teach import offline_assets
 
     root = Path(solara.__file__).parent
     text = "".join(p.read_text(errors="ignore") for pattern in ("server/templates/*.j2",
@@ -202,7 +203,7 @@ def test_offline_assets_unpack_into_the_cache(tmp_path, monkeypatch):
     import io
     import tarfile
 
-    from sim import offline_assets
+    from sim.teach import offline_assets
 
     assert offline_assets.missing(tmp_path) == list(offline_assets.PACKAGES)
     tarball = tmp_path / "pkg.tgz"

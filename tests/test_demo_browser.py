@@ -4,7 +4,7 @@ narrative change.  A screenshot goes to ``results/test-artifacts/``.
 
 Needs chromium (``apt-get install chromium``), the ``playwright`` package (never
 ``playwright install``: it downloads browsers) and solara's assets, which are fetched from
-the npm registry here (``python -m sim.offline_assets``).  Without them the test is skipped,
+the npm registry here (``python -m sim.teach.offline_assets``).  Without them the test is skipped,
 unless ``TRADEWAR_REQUIRE_BROWSER=1`` (set by ``.ci/run``) turns the skip into a failure.
 """
 
@@ -54,7 +54,7 @@ def chromium() -> str:
         import solara  # noqa: F401
     except ImportError as exc:
         _unavailable(f"{exc.name} is not installed (pip install -e '.[dev]')")
-    from sim.offline_assets import AssetsError, install
+    from sim.teach.offline_assets import AssetsError, install
 
     try:
         install()

@@ -1,4 +1,4 @@
-"""Economic pain: directions and invariants of the trade-flow formulas (sim.economics)."""
+"""Economic pain: directions and invariants of the trade-flow formulas (sim.model.economics)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.economics import CN_TOOLS, US_TOOLS, Economy, Posture, elasticity
-from sim.model import peak_pain
-from sim.parameters import defaults, resolve
+from sim.model.economics import CN_TOOLS, US_TOOLS, Economy, Posture, elasticity
+from sim.model.model import peak_pain
+from sim.model.parameters import defaults, resolve
 
 TOOLS_OFF = {t: np.zeros(1) for t in CN_TOOLS + US_TOOLS}
 rates = st.floats(0.0, 3.0, allow_nan=False)

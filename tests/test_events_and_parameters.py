@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from sim import parameters
-from sim.events import DECLINED, DONE, PENDING
-from sim.model import TradeWarModel
-from sim.scenario import Scenario
+from sim.io.scenario import Scenario
+from sim.model import parameters
+from sim.model.events import DECLINED, DONE, PENDING
+from sim.model.model import TradeWarModel
 
 
 def model_with(events: list[dict], runs: int = 500, weeks: int = 3, **params) -> TradeWarModel:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import evidence
-from sim.parameters import BY_NAME, CN_COMMITMENT_EVENTS, PARAMS, US_COMMITMENT_EVENTS
+from sim.io import evidence
+from sim.model.parameters import BY_NAME, CN_COMMITMENT_EVENTS, PARAMS, US_COMMITMENT_EVENTS
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO.parent / "shared" / "seeds"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.yamlio import MAX_BYTES
+from sim.io.yamlio import MAX_BYTES
 
 
 def write(tmp_path: Path, text: str) -> Path:

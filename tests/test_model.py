@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.ensemble import run_ensemble
-from sim.model import BLOCK, TradeWarModel
-from sim.outcomes import OUTCOMES
-from sim.scenario import Scenario, load_scenario
+from sim.experiments.ensemble import run_ensemble
+from sim.io.scenario import Scenario, load_scenario
+from sim.model.model import BLOCK, TradeWarModel
+from sim.model.outcomes import OUTCOMES
 
 from .conftest import SCENARIOS
 

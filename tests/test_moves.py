@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.events import MoveNotAvailable
-from sim.model import TradeWarModel
-from sim.moves import INDEX, MOVES
-from sim.packages import INDEX as PACKAGE_INDEX
-from sim.scenario import Scenario
+from sim.io.scenario import Scenario
+from sim.model.events import MoveNotAvailable
+from sim.model.model import TradeWarModel
+from sim.model.moves import INDEX, MOVES
+from sim.model.packages import INDEX as PACKAGE_INDEX
 
 RUNS = 200
 NO_RENEGING = {"deal.renege_hazard": 0.0}

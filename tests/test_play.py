@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.model import TradeWarModel
-from sim.play import Game, Option, debrief, percentile, play_terminal, side_key
+from sim.model.model import TradeWarModel
+from sim.teach.play import Game, Option, debrief, percentile, play_terminal, side_key
 
 from .conftest import ROOT, SCENARIOS
 
 
 @pytest.fixture(scope="module")
 def talk():
-    from sim.scenario import load_scenario
+    from sim.io.scenario import load_scenario
 
     return load_scenario(SCENARIOS / "talk_dont_yield.yaml")
 

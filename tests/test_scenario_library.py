@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.ensemble import run_ensemble
-from sim.events import ACCEPTED, DONE, STATUS_NAMES
-from sim.evidence import load_evidence, load_literature
-from sim.model import TradeWarModel
-from sim.replay import format_replay, replay_report
-from sim.scenario import load_scenario
+from sim.experiments.ensemble import run_ensemble
+from sim.io.evidence import load_evidence, load_literature
+from sim.io.scenario import load_scenario
+from sim.model.events import ACCEPTED, DONE, STATUS_NAMES
+from sim.model.model import TradeWarModel
+from sim.reports.replay import format_replay, replay_report
 
 from .conftest import SCENARIOS
 

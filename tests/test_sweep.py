@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.analyze import discover, load_sweep, morris_indices, report, sobol_indices
 from sim.cli import main
-from sim.experiment import load_experiment, sample
-from sim.sweep import plan_chunks, results_digest, run_sweep
-from sim.sweep_plots import KINDS, plot
+from sim.experiments.analyze import discover, load_sweep, morris_indices, report, sobol_indices
+from sim.experiments.experiment import load_experiment, sample
+from sim.experiments.sweep import plan_chunks, results_digest, run_sweep
+from sim.reports.sweep_plots import KINDS, plot
 
 from .conftest import ROOT
 

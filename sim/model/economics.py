@@ -62,7 +62,7 @@ class Economy:
 
     def __init__(self, p: dict[str, float], cn_peak_loss: float = 0.0) -> None:
         """``cn_peak_loss``: China's unbuffered annual loss (% of GDP) at the April 2025 peak
-        with default parameters (``sim.model.peak_pain``); 0 means no stimulus buffer."""
+        with default parameters (``sim.model.model.peak_pain``); 0 means no stimulus buffer."""
         self.p = p
         self._memo: dict[tuple, tuple] = {}
         self.m_us = p["trade.us_imports_from_cn"]

@@ -1,6 +1,6 @@
 """Monte-Carlo ensembles: a scenario's runs, advanced in batches of whole random blocks.
 
-A batch is one :class:`~sim.model.TradeWarModel` holding many runs.  Each run draws from
+A batch is one :class:`~sim.model.model.TradeWarModel` holding many runs.  Each run draws from
 the stream of its block of ``BLOCK`` runs (``SeedSequence(seed, spawn_key=(block,))``),
 so the tables are identical however the runs are split into batches, processes or
 machines.  Tables are assembled in run order.
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.model import BLOCK, TradeWarModel
-from sim.parameters import BY_NAME, resolve
-from sim.scenario import Scenario
+from sim.io.scenario import Scenario
+from sim.model.model import BLOCK, TradeWarModel
+from sim.model.parameters import BY_NAME, resolve
 
 BATCH_BLOCKS = 16
 """Blocks per batch: 16,384 runs keep every per-run array inside the L2 cache."""

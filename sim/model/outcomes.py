@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.packages import INDEX as PACKAGE_INDEX
+from sim.model.packages import INDEX as PACKAGE_INDEX
 
 if TYPE_CHECKING:
-    from sim.model import TradeWarModel
+    from sim.model.model import TradeWarModel
 
 OUTCOMES: tuple[str, ...] = ("comprehensive_deal", "truce", "de_escalation",
                              "managed_stalemate", "escalation")

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Experiment, salib_problem
-from sim.outcomes import OUTCOMES
-from sim.sweep import iter_runs, point_summary
+from sim.experiments.experiment import Experiment, salib_problem
+from sim.experiments.sweep import iter_runs, point_summary
+from sim.model.outcomes import OUTCOMES
 
 DEFAULT_MEASURE = "share:truce"
 

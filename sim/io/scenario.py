@@ -3,7 +3,7 @@
 A scenario names its starting state (``initial``: the ``initial.*`` parameters, defaults
 from the evidence), parameter overrides by dotted name, and events - moves by an actor,
 timed or conditional, ``forced`` or ``proposed``.  Loading is safe YAML only; every
-problem is reported with the file, line and field (``sim.yamlio``).
+problem is reported with the file, line and field (``sim.io.yamlio``).
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from pydantic import (
     model_validator,
 )
 
-from sim import parameters, yamlio
-from sim.agents import SPECS
-from sim.events import OPS, VARIABLES
-from sim.moves import MOVE_NAMES
-from sim.packages import PACKAGES
+from sim.io import yamlio
+from sim.model import parameters
+from sim.model.agents import SPECS
+from sim.model.events import OPS, VARIABLES
+from sim.model.moves import MOVE_NAMES
+from sim.model.packages import PACKAGES
 
 MoveName = Literal[MOVE_NAMES]  # type: ignore[valid-type]
 PackageName = Literal[tuple(pkg.name for pkg in PACKAGES)]  # type: ignore[valid-type]
@@ -187,7 +188,7 @@ def citation_problems(scenario: Scenario, index: yamlio.LineIndex) -> list[yamli
     """Cited ids that are neither evidence records nor literature."""
     import difflib
 
-    from sim.evidence import load_evidence, load_literature
+    from sim.io.evidence import load_evidence, load_literature
 
     known = {**load_evidence(), **load_literature()}
     problems = []

@@ -1,7 +1,7 @@
 """The story of one run, week by week, told from its recorded decision terms.
 
 Run ``k`` of an ensemble is reproduced exactly by a model holding runs ``b..k`` of its
-random block ``b`` (``sim.model``); its recorder keeps, for every week and side, the move
+random block ``b`` (``sim.model.model``); its recorder keeps, for every week and side, the move
 made, the best alternative, and both moves' named utility terms.  Each sentence is built
 from those numbers: the terms that separated the move from its alternative are the reasons
 given.
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.decision import TERM_NAMES
-from sim.model import BLOCK, TradeWarModel
-from sim.moves import INDEX, MOVES
-from sim.packages import PACKAGES
-from sim.scenario import Scenario
+from sim.io.scenario import Scenario
+from sim.model.decision import TERM_NAMES
+from sim.model.model import BLOCK, TradeWarModel
+from sim.model.moves import INDEX, MOVES
+from sim.model.packages import PACKAGES
 
 SIDE_NAMES = {"us": "The US", "cn": "China"}
 CHANNELS = ("no channel", "a back-channel at working level", "deputy-level talks",

@@ -13,7 +13,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sim.summary import Summary
+from sim.experiments.summary import Summary
 
 SIDE_STYLE = {"us": ("US tariff on Chinese goods", "tab:blue"),
               "cn": ("China's tariff on US goods", "tab:red")}
@@ -75,7 +75,7 @@ def summary_figure(fan: dict[str, np.ndarray], summary: Summary, start: dt.date,
 
 def comparison_figure(ensembles: list, table, path: str | Path) -> None:
     """Outcome shares, tariff paths and time-to-deal ECDFs of several scenarios."""
-    from sim.outcomes import OUTCOMES
+    from sim.model.outcomes import OUTCOMES
 
     fig, (bars, fans, ecdf) = plt.subplots(1, 3, figsize=(16, 5))
     names = [e.scenario.name for e in ensembles]

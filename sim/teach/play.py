@@ -1,7 +1,7 @@
 """Play one side: a student makes the US's or China's move each week, the agent plays the
 other side, and a debrief compares the student's path with an agent ensemble.
 
-The game is an ordinary one-run :class:`~sim.model.TradeWarModel`; the student's move goes
+The game is an ordinary one-run :class:`~sim.model.model.TradeWarModel`; the student's move goes
 in through ``model.play`` (the same hook a forced scenario event uses), so the dynamics are
 exactly those of ``tradewar run``.  :class:`Game` holds the logic shared by the terminal
 (``tradewar play``) and the browser app (``tradewar demo``).
@@ -18,14 +18,14 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from sim.decision import WeekContext
-from sim.ensemble import Ensemble, run_ensemble
-from sim.explain import CHANNELS, SIDE_NAMES, describe_move, week_sentence
-from sim.model import TradeWarModel
-from sim.moves import INDEX, MOVES
-from sim.outcomes import OUTCOMES
-from sim.packages import PACKAGES
-from sim.scenario import Scenario
+from sim.experiments.ensemble import Ensemble, run_ensemble
+from sim.io.scenario import Scenario
+from sim.model.decision import WeekContext
+from sim.model.model import TradeWarModel
+from sim.model.moves import INDEX, MOVES
+from sim.model.outcomes import OUTCOMES
+from sim.model.packages import PACKAGES
+from sim.reports.explain import CHANNELS, SIDE_NAMES, describe_move, week_sentence
 
 SIDES = {"us": "the US", "cn": "China"}
 SIDE_ALIASES = {"us": "us", "usa": "us", "united_states": "us", "cn": "cn", "china": "cn"}

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.decision import TERM_NAMES
-from sim.events import STATUS_NAMES
-from sim.outcomes import OUTCOMES, classify
-from sim.packages import PACKAGES
+from sim.model.decision import TERM_NAMES
+from sim.model.events import STATUS_NAMES
+from sim.model.outcomes import OUTCOMES, classify
+from sim.model.packages import PACKAGES
 
 if TYPE_CHECKING:
-    from sim.economics import Pain
-    from sim.model import TradeWarModel
+    from sim.model.economics import Pain
+    from sim.model.model import TradeWarModel
 
 Array = np.ndarray
 
@@ -25,7 +25,7 @@ class Recorder:
     """Collects a model's results as it steps."""
 
     def __init__(self, model: TradeWarModel, sample: int) -> None:
-        from sim.model import DEESCALATION_KINDS
+        from sim.model.model import DEESCALATION_KINDS
 
         self.model = model
         n, w = model.n, model.horizon
@@ -169,7 +169,7 @@ class Recorder:
 
     def paths_frame(self) -> pd.DataFrame:
         """Week-by-week records of the sampled runs, with the terms of each move made."""
-        from sim.moves import MOVE_NAMES
+        from sim.model.moves import MOVE_NAMES
 
         m, s = self.model, self.sample
         w = m.horizon + 1

@@ -15,13 +15,13 @@ answer to it).  Only ``done`` and ``accepted`` count as having taken effect.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.decision import Terms
-from sim.moves import (
+from sim.model.decision import Terms
+from sim.model.moves import (
     INDEX,
     MOVES,
     channel_terms,
@@ -30,14 +30,14 @@ from sim.moves import (
     sigmoid_gain,
     step_down_terms,
 )
-from sim.packages import INDEX as PACKAGE_INDEX
-from sim.packages import PACKAGES
+from sim.model.packages import INDEX as PACKAGE_INDEX
+from sim.model.packages import PACKAGES
 
 if TYPE_CHECKING:
-    from sim.agents import Government
-    from sim.decision import WeekContext
-    from sim.model import TradeWarModel
-    from sim.scenario import Event
+    from sim.model.agents import Government
+    from sim.model.config import EventSpec
+    from sim.model.decision import WeekContext
+    from sim.model.model import TradeWarModel
 
 Array = np.ndarray
 
@@ -69,7 +69,7 @@ OPS: dict[str, Callable[[Array, float], Array]] = {
 class EventBook:
     """The scenario's events and, per run, what became of each."""
 
-    def __init__(self, events: list[Event], model: TradeWarModel) -> None:
+    def __init__(self, events: Sequence[EventSpec], model: TradeWarModel) -> None:
         self.events = events
         self.model = model
         self.ids = [ev.id for ev in events]
@@ -128,12 +128,12 @@ class EventBook:
                 self.made[j] |= go
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
 
-    def can_make(self, ev: Event) -> bool:
+    def can_make(self, ev: EventSpec) -> bool:
         """Whether the move of ``ev``, with its package, level or layer, is possible now in
         every run (checked before a week starts, so a refused move costs nothing)."""
         if ev.package is None and ev.level is None and ev.layer is None:
             return True  # the menu check covers moves without an argument
-        from sim.decision import WeekContext
+        from sim.model.decision import WeekContext
 
         gov = self.model.us if ev.actor == "us" else self.model.cn
         _, ok, _ = self._variant(gov, WeekContext(self.model), ev, None, [])
@@ -153,7 +153,7 @@ class EventBook:
         me.choice_arg = np.asarray(arg, dtype=np.int16)
         me.scripted = np.full(me.n, PLAYER, dtype=np.int16)
 
-    def _in_place(self, ev: Event) -> Array:
+    def _in_place(self, ev: EventSpec) -> Array:
         """Runs where what the event asks for is already so: the channel is at its level or
         above, or its package is in force.  The event then counts as done."""
         m = self.model
@@ -163,7 +163,7 @@ class EventBook:
             return m.in_force[PACKAGE_INDEX[ev.package]]
         return np.zeros(m.n, dtype=bool)
 
-    def _variant(self, me: Government, ctx: WeekContext, ev: Event, eu: Array,
+    def _variant(self, me: Government, ctx: WeekContext, ev: EventSpec, eu: Array,
                  table: list[Terms | None]) -> tuple[Array, Array, Terms | None]:
         """The event's argument, availability and terms in every run."""
         m, n = self.model, me.n

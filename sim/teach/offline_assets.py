@@ -6,8 +6,8 @@ only the package registries are reachable the page stays blank.  This fills the 
 the npm registry instead, with ``npm pack`` (idempotent: packages already there are
 skipped).  Users with internet access never need it; the browser test runs it first.
 
-    python -m sim.offline_assets          # install what is missing, print the folder
-    python -m sim.offline_assets --check  # exit 1 if anything is missing
+    python -m sim.teach.offline_assets          # install what is missing, print the folder
+    python -m sim.teach.offline_assets --check  # exit 1 if anything is missing
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def _unpack(tarball: Path, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.offline_assets",
+    parser = argparse.ArgumentParser(prog="python -m sim.teach.offline_assets",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report what is missing")
     parser.add_argument("--cache", type=Path, help="cache folder (default: solara's)")

@@ -1,10 +1,10 @@
-"""The teaching demo's logic, apart from the page (``sim.app``) so it is tested without a
+"""The teaching demo's logic, apart from the page (``sim.teach.app``) so it is tested without a
 browser: the parameter sliders, the live run, its charts and narrative, and the live
 ensemble panel.
 
-No dynamics live here.  The live run is a one-run :class:`~sim.model.TradeWarModel` (it
+No dynamics live here.  The live run is a one-run :class:`~sim.model.model.TradeWarModel` (it
 only stops at the horizon and notes each week's tariff layers for the stack chart), and the
-ensemble is :func:`sim.ensemble.run_ensemble`, exactly as ``tradewar run`` uses them.
+ensemble is :func:`sim.experiments.ensemble.run_ensemble`, exactly as ``tradewar run`` uses them.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim import parameters
-from sim.ensemble import run_ensemble
-from sim.explain import CHANNELS, RunStory, _state_change, narrate, week_sentence
-from sim.model import TradeWarModel
-from sim.plots import SIDE_STYLE, fan_chart, outcome_bars
-from sim.scenario import Scenario, load_scenario
-from sim.summary import Summary, summarize
+from sim.experiments.ensemble import run_ensemble
+from sim.experiments.summary import Summary, summarize
+from sim.io.scenario import Scenario, load_scenario
+from sim.model import parameters
+from sim.model.model import TradeWarModel
+from sim.reports.explain import CHANNELS, RunStory, _state_change, narrate, week_sentence
+from sim.reports.plots import SIDE_STYLE, fan_chart, outcome_bars
 
-LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIO_ENV = "TRADEWAR_DEMO_SCENARIO"
 """Environment variable through which ``tradewar demo SCENARIO`` names the first scenario."""
 ENSEMBLE_RUNS = 300
@@ -149,7 +149,7 @@ class LiveRun(TradeWarModel):
 
     def tariff_stacks(self) -> dict[str, dict[str, float]]:
         """Each side's effective tariff by layer now (exemptions netted out)."""
-        from sim.play import tariff_stack
+        from sim.teach.play import tariff_stack
 
         return {gov.side: tariff_stack(gov) for gov in self.governments}
 
@@ -303,6 +303,6 @@ def ensemble_figure(view: EnsembleView, live: LiveRun | None = None) -> Figure:
 
 def shares_text(view: EnsembleView) -> str:
     """Outcome shares in one line."""
-    from sim.play import outcome_words
+    from sim.teach.play import outcome_words
 
     return "; ".join(f"{outcome_words(s.name)} {s.share:.0%}" for s in view.summary.outcomes)

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim import parameters, yamlio
-from sim.scenario import Scenario, load_scenario
+from sim.io import yamlio
+from sim.io.scenario import Scenario, load_scenario
+from sim.model import parameters
 
 OUTPUTS = ("outcome", "first_talks_week", "first_deescalation_week", "deal_week",
            "us_tariff_final", "cn_tariff_final", "us_cum_pain", "cn_cum_pain",

@@ -13,7 +13,7 @@ Both live in the repository's ``seeds/`` folder.  Set the environment variable
 ships them as ``sim/seeds/`` (see ``pyproject.toml``), which is used when the repository
 folder is absent.
 
-Parameters (:data:`sim.parameters.PARAMS`) cite ids from either file; :func:`provenance_table`
+Parameters (:data:`sim.model.parameters.PARAMS`) cite ids from either file; :func:`provenance_table`
 resolves the citations and :func:`unresolved_citations` lists those that do not resolve.
 """
 
@@ -34,13 +34,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 ENV_VAR = "TRADEWAR_SEEDS"
 """Environment variable that overrides the folder holding the two YAML files."""
 
-REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+REPO_SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 """The repository's ``seeds/`` folder (the default location)."""
 
-PACKAGE_SEEDS = Path(__file__).resolve().parent / "seeds"
+PACKAGE_SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 """Where a non-editable install puts the same files (package ``sim.seeds``)."""
 
-SOURCE_DOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SOURCE_DOCS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 """The five source documents, when present beside the repository (``../shared/seeds``)."""
 
 EVIDENCE_FILE = "evidence.yaml"
@@ -209,7 +209,7 @@ def describe(record_id: str) -> str:
 
 def provenance_table() -> list[dict]:
     """For every parameter: name, default, unit, range, provenance text and resolved sources."""
-    from sim.parameters import PARAMS
+    from sim.model.parameters import PARAMS
 
     return [
         {
@@ -228,7 +228,7 @@ def provenance_table() -> list[dict]:
 
 def unresolved_citations() -> list[tuple[str, str]]:
     """(parameter name, id) for every cited id found in neither file."""
-    from sim.parameters import PARAMS
+    from sim.model.parameters import PARAMS
 
     evidence, literature = _load(str(seeds_dir()))
     return [(p.name, c) for p in PARAMS for c in p.cites

@@ -21,10 +21,10 @@ import pandas as pd
 import yaml
 
 from sim import __version__
-from sim.compare import Comparison
-from sim.ensemble import FAN_RUNS, Ensemble
-from sim.plots import comparison_figure, summary_figure
-from sim.summary import Summary, format_summary
+from sim.experiments.compare import Comparison
+from sim.experiments.ensemble import FAN_RUNS, Ensemble
+from sim.experiments.summary import Summary, format_summary
+from sim.reports.plots import comparison_figure, summary_figure
 
 RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE, SCENARIO_FILE = (
     "runs.parquet", "paths.parquet", "manifest.json", "summary.png", "summary.txt",

@@ -1,10 +1,10 @@
 """The teaching demo: a Solara page built from Mesa's SolaraViz parts (``tradewar demo``).
 
-Run with ``tradewar demo [SCENARIO]`` or ``solara run sim/app.py``.  Mesa's
+Run with ``tradewar demo [SCENARIO]`` or ``solara run sim/teach/app.py``.  Mesa's
 ``ModelController`` drives the live run (Step, play/pause, Reset); the sliders feed both
 the next Reset and a live ensemble of a few hundred runs recomputed as they move; a student
-can take one side and pick its move each week.  All logic is in ``sim.demo`` and
-``sim.play``, which use the same model code as the command line.
+can take one side and pick its move each week.  All logic is in ``sim.teach.demo`` and
+``sim.teach.play``, which use the same model code as the command line.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 
-from sim import demo
-from sim.moves import INDEX, MOVES
-from sim.play import Game, debrief
+from sim.model.moves import INDEX, MOVES
+from sim.teach import demo
+from sim.teach.play import Game, debrief
 
 CSS = """
 .tw-text { white-space: pre-wrap; font-size: 13px; line-height: 1.35; }

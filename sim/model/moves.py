@@ -2,7 +2,7 @@
 
 A move says when it is available, what it would do to its side's state (``effect``) and
 its expected-utility terms (``terms``).  The model applies the chosen moves jointly each
-week (``sim.model``); offers, channel upgrades and matched step-downs are proposals the
+week (``sim.model.model``); offers, channel upgrades and matched step-downs are proposals the
 rival answers the following week.
 """
 
@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.decision import SideState, Terms, current, sigmoid
-from sim.economics import CN_TOOLS, FLOAT
-from sim.packages import BY_NAME as PACKAGE_BY_NAME
-from sim.packages import PACKAGES
+from sim.model.decision import SideState, Terms, current, sigmoid
+from sim.model.economics import CN_TOOLS, FLOAT
+from sim.model.packages import BY_NAME as PACKAGE_BY_NAME
+from sim.model.packages import PACKAGES
 
 if TYPE_CHECKING:
-    from sim.agents import Government
-    from sim.decision import WeekContext
+    from sim.model.agents import Government
+    from sim.model.decision import WeekContext
 
 Array = np.ndarray
 

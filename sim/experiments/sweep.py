@@ -2,7 +2,7 @@
 Dask cluster through one code path, written chunk by chunk so a killed sweep resumes.
 
 Reproducibility: replicate ``r`` of every point draws from the block stream of run ``r``
-(common random numbers across points, ``sim.model``), and chunks are fixed by the
+(common random numbers across points, ``sim.model.model``), and chunks are fixed by the
 experiment alone, so the rows are bit-identical for 1 worker, 2 workers or Dask.
 
 Durability: each finished chunk is written to ``chunks/`` under a temporary name and
@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.experiment import Experiment, sample
-from sim.model import BLOCK, TradeWarModel
-from sim.scenario import Scenario
+from sim.experiments.experiment import Experiment, sample
+from sim.io.scenario import Scenario
+from sim.model.model import BLOCK, TradeWarModel
 
 CHUNK_RUNS = 8 * BLOCK
 """Runs per chunk (whole blocks): large enough to vectorize well, small enough to keep a
@@ -123,7 +123,7 @@ def executor_for(kind: str, workers: int, address: str | None = None) -> Iterato
         # forkserver: workers fork from a server that has already imported the model, so
         # they start fast, without inheriting this process's threads
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.sweep"])
+        context.set_forkserver_preload(["sim.experiments.sweep"])
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             yield pool
         return
@@ -294,7 +294,7 @@ def results_digest(folder: str | Path) -> str:
 
 def point_summary(folder: str | Path) -> pd.DataFrame:
     """Per point: share of each outcome and the mean of every numeric output, streamed."""
-    from sim.outcomes import OUTCOMES
+    from sim.model.outcomes import OUTCOMES
 
     parts = []
     for frame in iter_runs(folder):

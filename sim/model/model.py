@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.agents import SIDES, SPECS, Government, peak_layers
-from sim.decision import WeekContext
-from sim.economics import FLOAT, Economy, Pain, Posture, elasticity
-from sim.events import EventBook
-from sim.moves import INDEX, MOVES, side_effect
-from sim.packages import INDEX as PACKAGE_INDEX
-from sim.packages import PACKAGES
-from sim.parameters import BY_NAME, defaults, resolve
+from sim.model.agents import SIDES, SPECS, Government, peak_layers
+from sim.model.config import RunConfig, ScriptedEvent
+from sim.model.decision import WeekContext
+from sim.model.economics import FLOAT, Economy, Pain, Posture, elasticity
+from sim.model.events import EventBook
+from sim.model.moves import INDEX, MOVES, side_effect
+from sim.model.packages import INDEX as PACKAGE_INDEX
+from sim.model.packages import PACKAGES
+from sim.model.parameters import BY_NAME, defaults, resolve
 
 if TYPE_CHECKING:
-    from sim.scenario import Event, Scenario
+    from sim.model.config import RunSpec
 
 Array = np.ndarray
 BLOCK = 1024
@@ -70,7 +71,9 @@ class TradeWarModel(mesa.Model):
 
     Parameters
     ----------
-    scenario: a validated ``Scenario`` (None: the April 2025 baseline with defaults).
+    scenario: a validated ``Scenario``, or anything with the attributes of
+        ``sim.model.config.RunSpec`` (None: ``RunConfig()``, the April 2025 baseline
+        with defaults).
     runs: number of runs this model advances together.
     seed: the ensemble seed.
     first_run: index of this model's first run in the ensemble (a multiple of ``BLOCK``).
@@ -78,16 +81,14 @@ class TradeWarModel(mesa.Model):
     sample: how many of the first runs keep full week-by-week records.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, runs: int = 1, seed: int = 0,
+    def __init__(self, scenario: RunSpec | None = None, *, runs: int = 1, seed: int = 0,
                  first_run: int = 0, overrides: dict[str, float] | None = None,
                  sample: int = 0) -> None:
         if first_run % BLOCK:
             raise ValueError(f"first_run must be a multiple of {BLOCK}")
         if runs < 1:
             raise ValueError("runs must be at least 1")
-        from sim.scenario import Scenario
-
-        self.config = scenario if scenario is not None else Scenario.baseline()
+        self.config = scenario if scenario is not None else RunConfig()
         first_block = first_run // BLOCK
         n_blocks = (runs + BLOCK - 1) // BLOCK
         self._gens = block_generators(seed, first_block, n_blocks)
@@ -115,7 +116,7 @@ class TradeWarModel(mesa.Model):
         self.face_ref = BY_NAME["initial.cn_face"].default
         self.demand_noise = np.zeros(runs, dtype=FLOAT)
         self.events = EventBook(self.config.events, self)
-        self.player_moves: dict[str, Event] = {}  # side -> a human player's next move
+        self.player_moves: dict[str, ScriptedEvent] = {}  # side -> a human player's next move
         self.pain_scale = reference_pain()
         self.channel_target = {side: self.channel.copy() for side in SIDES}
         self.recorder = Recorder(self, sample)
@@ -126,15 +127,23 @@ class TradeWarModel(mesa.Model):
              level: int | None = None, layer: str | None = None) -> None:
         """Make ``move`` the side's move in the next ``step`` (in every run), in place of
         the agent's choice; the agent still weighs its options, which are recorded."""
-        from sim.events import MoveNotAvailable
-        from sim.scenario import Event
+        from sim.model.events import MoveNotAvailable
 
         menu = self.available_moves(side)
         if move not in menu:
             raise MoveNotAvailable(f"'{move}' is not on the menu this week; choose from "
                                    f"{', '.join(menu)}")
-        event = Event(actor=side, move=move, mode="forced", package=package, level=level,
-                      layer=layer)
+        # the checks the scenario schema makes of an event's actor and arguments
+        actor = {"us": "us", "china": "cn", "cn": "cn"}.get(side)
+        if (actor is None or (package is not None and (move != "offer"
+                                                       or package not in PACKAGE_INDEX))
+                or (level is not None and (move != "open_channel" or not 1 <= level <= 4))
+                or (layer is not None and (move != "step_down_alone"
+                                           or layer not in SPECS[actor].layers))):
+            raise MoveNotAvailable(f"'{move}' cannot be played by '{side}' with "
+                                   f"package={package!r}, level={level!r}, layer={layer!r}")
+        event = ScriptedEvent(actor=actor, move=move, mode="forced", package=package,
+                              level=level, layer=layer)
         if not self.events.can_make(event):
             what = package or (f"level {level}" if level is not None else layer)
             raise MoveNotAvailable(f"'{move}' with {what} is not possible this week")
@@ -440,6 +449,6 @@ class TradeWarModel(mesa.Model):
             self.step()
 
 
-from sim.recorder import Recorder  # noqa: E402  (the recorder reads model attributes)
+from sim.model.recorder import Recorder  # noqa: E402  (the recorder reads model attributes)
 
 __all__ = ["BLOCK", "DEESCALATION_KINDS", "MOVES", "SIDES", "TradeWarModel"]

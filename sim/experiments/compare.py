@@ -1,7 +1,7 @@
 """Side-by-side comparison of scenarios with common random numbers.
 
 Every scenario is run with the same seed and number of runs, so run ``k`` of each draws
-the same random numbers (its block stream, ``sim.model``): differences between scenarios
+the same random numbers (its block stream, ``sim.model.model``): differences between scenarios
 are differences of policy, not of luck.  Differences to the first scenario are paired by
 run; their intervals come from a paired bootstrap, drawn exactly for a difference of two
 indicators by resampling the counts of (-1, 0, +1) run differences.
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.ensemble import Ensemble, run_ensemble
-from sim.outcomes import OUTCOMES
-from sim.scenario import Scenario
-from sim.summary import CONFIDENCE, share
+from sim.experiments.ensemble import Ensemble, run_ensemble
+from sim.experiments.summary import CONFIDENCE, share
+from sim.io.scenario import Scenario
+from sim.model.outcomes import OUTCOMES
 
 BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 0  # the intervals are reproducible

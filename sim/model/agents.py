@@ -1,7 +1,7 @@
 """Mesa agents: the two governments and the domestic constituencies behind them.
 
 Every attribute is a numpy array with one entry per Monte-Carlo run, so one step of the
-model advances every run at once.  Governments choose moves (``sim.moves``) by logit
+model advances every run at once.  Governments choose moves (``sim.model.moves``) by logit
 quantal response (McKelvey & Palfrey 1995); constituencies ratify deals (Putnam 1988).
 """
 
@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.economics import CN_TOOLS, FLOAT, US_TOOLS
-from sim.parameters import BY_NAME
+from sim.model.economics import CN_TOOLS, FLOAT, US_TOOLS
+from sim.model.parameters import BY_NAME
 
 if TYPE_CHECKING:
-    from sim.model import TradeWarModel
+    from sim.model.model import TradeWarModel
 
 Array = np.ndarray
 
@@ -157,7 +157,7 @@ class Government(mesa.Agent):
         return np.asarray(share) >= threshold * total - 1e-12
 
     def decide(self) -> None:
-        """Choose this week's move in every run; see ``sim.decision.choose``."""
-        from sim.decision import choose
+        """Choose this week's move in every run; see ``sim.model.decision.choose``."""
+        from sim.model.decision import choose
 
         choose(self, self.model.context)

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.economics import FLOAT, Posture
-from sim.packages import LADDER, PACKAGES
+from sim.model.economics import FLOAT, Posture
+from sim.model.packages import LADDER, PACKAGES
 
 if TYPE_CHECKING:
-    from sim.agents import Government
-    from sim.economics import Pain
-    from sim.model import TradeWarModel
+    from sim.model.agents import Government
+    from sim.model.economics import Pain
+    from sim.model.model import TradeWarModel
 
 Array = np.ndarray
 TERM_NAMES = ("pain", "face", "tariff", "relative", "attrition", "value", "action")
@@ -116,7 +116,7 @@ class WeekContext:
     # --- postures and pain ------------------------------------------------------------
     def state(self, me: Government, key: str) -> SideState:
         """The side's state after hypothetical move ``key`` (or as it is for ``now``)."""
-        from sim.moves import side_effect
+        from sim.model.moves import side_effect
 
         if key == "now":
             return current(me)
@@ -372,7 +372,7 @@ class WeekContext:
 
 def choose(me: Government, ctx: WeekContext) -> None:
     """Pick each run's move by logit quantal response, then apply scenario events."""
-    from sim.moves import MOVES, priced
+    from sim.model.moves import MOVES, priced
 
     model = ctx.model
     n = model.n

@@ -14,12 +14,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim import analyze
-from sim.experiment import Experiment
-from sim.outcomes import OUTCOMES
-from sim.plots import OUTCOME_COLOURS
-from sim.summary import share
-from sim.sweep import chunk_files, iter_runs
+from sim.experiments import analyze
+from sim.experiments.experiment import Experiment
+from sim.experiments.summary import share
+from sim.experiments.sweep import chunk_files, iter_runs
+from sim.model.outcomes import OUTCOMES
+from sim.reports.plots import OUTCOME_COLOURS
 
 KINDS = ("shares", "heatmap", "fan", "ecdf", "violin", "sensitivity", "boxes")
 LABELS = {"deal_week": "week of first deal or truce", "first_talks_week":
@@ -39,7 +39,7 @@ def _save(fig: plt.Figure, out: Path, name: str) -> list[Path]:
 
 
 def _label(p: str) -> str:
-    from sim.parameters import BY_NAME
+    from sim.model.parameters import BY_NAME
 
     return f"{p} [{BY_NAME[p].unit}]" if p in BY_NAME else p
 

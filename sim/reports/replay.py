@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.scenario import Scenario
-from sim.summary import Share, share
+from sim.experiments.summary import Share, share
+from sim.io.scenario import Scenario
 
 NAMES = {"us": "the US", "cn": "China"}
 
@@ -50,7 +50,7 @@ class ReplayReport:
 
 def took_effect(runs: pd.DataFrame, event_id: str) -> np.ndarray:
     """Runs in which the event was made (and, for a proposal, accepted)."""
-    from sim.events import STATUS_NAMES, TOOK_EFFECT
+    from sim.model.events import STATUS_NAMES, TOOK_EFFECT
 
     return runs[f"event_{event_id}"].isin([STATUS_NAMES[s] for s in TOOK_EFFECT]).to_numpy()
 

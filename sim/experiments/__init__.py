@@ -1,0 +1,1 @@
+"""Experiments over the model: ensembles, comparisons, sweeps, their analysis and summaries."""

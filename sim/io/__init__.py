@@ -1,0 +1,1 @@
+"""Files in: YAML loading with line numbers, scenario validation, the evidence base."""

@@ -1,0 +1,1 @@
+"""Reports: plots, explanations, replays of scenario events and result folders."""
