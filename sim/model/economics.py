@@ -1,11 +1,16 @@
 """Economic pain from tariffs, through trade flows, vectorized over runs.
 
 Constant-elasticity import demand with full pass-through (Amiti, Redding & Weinstein 2019;
-Fajgelbaum et al. 2020): imports M(t) = M0 (1+t)^-e; consumer loss
-CS = M0 [(1+t)^(1-e) - 1] / (1-e); tariff revenue t M(t); exporter loss
-X0 [1 - (1+t_rival)^-e] x value-added share x (1 - rerouted share).  The elasticity moves
-from its one-year to its long-run value by partial adjustment (Boehm, Levchenko &
-Pandalai-Nayar 2023).  All outputs are in % of the side's GDP per year.
+Fajgelbaum et al. 2020).  The 2024 flows M0 (customs value) already reflect the pre-2025 base
+tariff t_b, so only the change from it applies (model brief, section 5): with the relative
+price r = (1+t)/(1+t_b), imports M(t) = M0 r^-e; consumer loss of going from t_b to t
+CS = M0 (1+t_b) [r^(1-e) - 1] / (1-e) (the integral of demand over the duty-inclusive price,
+which is (1+t_b) at the base); tariff revenue t M(t), the whole tariff; exporter loss
+X0 [1 - r_rival^-e] x value-added share x (1 - rerouted share).  Every loss is zero at the base
+tariffs and negative (a gain against 2024) below them.  The elasticity moves by partial
+adjustment from below its one-year value on impact, through it at one year, toward its
+long-run value (Boehm, Levchenko & Pandalai-Nayar 2023).  All outputs are in % of the side's
+GDP per year.
 """
 
 from __future__ import annotations
@@ -26,10 +31,32 @@ CN_TOOLS: tuple[str, ...] = ("rare_earth", "films", "farm_diversion", "yuan", "t
 US_TOOLS: tuple[str, ...] = ("export_controls", "transshipment")
 
 
+ELASTICITY_FLOOR = 0.05
+"""Smallest elasticity the partial-adjustment path returns (the lower bound of
+``trade.elasticity_short``): keeps the impact value positive for extreme parameters."""
+
+ONE_YEAR = 52.0
+"""Weeks after the shock at which ``trade.elasticity_short`` is measured (lit-boehm2023)."""
+
+BASE_TOLERANCE = 1e-6
+"""Tariffs (fractions) this close to the base count as the base: float32 tariffs built from
+percent (``Government.tariff`` / 100) differ from ``initial.*_base`` / 100 by an ulp, and
+the base posture must cost exactly nothing."""
+
+
 def elasticity(p: dict[str, float], weeks_since_shock: float) -> float:
-    """Import-demand elasticity after partial adjustment (lit-boehm2023)."""
+    """Import-demand elasticity ``weeks_since_shock`` weeks after the shock (lit-boehm2023).
+
+    Partial adjustment anchored at one year, where Boehm, Levchenko & Pandalai-Nayar (2023)
+    measure ``trade.elasticity_short``:
+    e(t) = e_long - (e_long - e_short) exp(-(t - 52) / T), T = ``trade.adjustment_weeks``.
+    So e(52) = e_short exactly, the impact value e(0) lies below it (with defaults 0.18),
+    and e(t) tends to ``trade.elasticity_long``; clipped at ``ELASTICITY_FLOOR`` so that
+    extreme parameter choices cannot make the impact value zero or negative.
+    """
     short, long_ = p["trade.elasticity_short"], p["trade.elasticity_long"]
-    return long_ - (long_ - short) * math.exp(-weeks_since_shock / p["trade.adjustment_weeks"])
+    closed = -math.expm1(-(weeks_since_shock - ONE_YEAR) / p["trade.adjustment_weeks"])
+    return max(ELASTICITY_FLOOR, short + (long_ - short) * closed)  # closed = 0 at one year
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,8 @@ class Economy:
         self.va_cn = p["trade.cn_value_added_share"]
         self.reroute = p["trade.cn_rerouted_share"]
         self.transship = p["trade.transshipment_effect"]
+        self.us_base = p["initial.us_base"] / 100.0  # pre-2025 tariffs in the 2024 flows
+        self.cn_base = p["initial.cn_base"] / 100.0
         self.us_gdp = p["economy.us_gdp"] / 100.0  # $B per % of GDP
         self.cn_gdp = p["economy.cn_gdp"] / 100.0
         # Stimulus absorbs a share of China's losses: the room set aside for the trade
@@ -92,38 +121,55 @@ class Economy:
                        "treasuries": p["ntm.treasuries.own_cost"],
                        "export_controls": p["ntm.export_controls.target_pain"]}
 
-    def trade(self, tariff: Array, eps: float, m0: float) -> tuple[Array, Array, Array]:
-        """Share of trade kept, consumer loss and revenue on imports ``m0`` at ``tariff``.
+    def trade(self, tariff: Array, base: float, eps: float,
+              m0: float) -> tuple[Array, Array, Array, Array]:
+        """Trade kept, consumer loss, revenue and revenue change on 2024 imports ``m0``.
 
+        ``m0`` was bought at the ``base`` tariff, so only the move from ``base`` to
+        ``tariff`` applies: the share of ``m0`` kept is ((1+t)/(1+t_b))^-eps and the consumer
+        loss is zero at the base.  Revenue is the whole tariff on the imports kept; the
+        change is against the base's revenue ``base m0``.
         Memoised on the tariff array: a week's hypothetical postures share most tariffs.
         """
-        key = (id(tariff), eps, m0)
+        key = (id(tariff), base, eps, m0)
         hit = self._memo.get(key)
         if hit is not None and hit[0] is tariff:
             return hit[1]
-        log = np.log1p(tariff)
+        step = tariff - base
+        step = np.where(np.abs(step) <= BASE_TOLERANCE, 0.0, step).astype(tariff.dtype)
+        log = np.log1p(step / (1.0 + base))  # log of the relative price (1+t)/(1+t_b)
         keep = np.exp(-eps * log)
+        spend = m0 * (1.0 + base)  # duty-inclusive spending at the base
         if abs(1.0 - eps) < 1e-9:
-            cs = m0 * log
-        else:  # M0 [(1+t)^(1-e) - 1] / (1-e), with (1+t)^(1-e) = (1+t) keep
-            cs = m0 * ((1.0 + tariff) * keep - 1.0) / (1.0 - eps)
-        out = (keep, cs, m0 * tariff * keep)
+            cs = spend * log
+        else:  # spend [r^(1-e) - 1] / (1-e), stable near e = 1
+            cs = spend * np.expm1((1.0 - eps) * log) / (1.0 - eps)
+        revenue = m0 * tariff * keep
+        change = m0 * (step * keep + base * (keep - 1.0))  # revenue - base m0, 0 at the base
+        out = (keep, cs, revenue, change)
         if len(self._memo) > 64:
             self._memo.clear()
         self._memo[key] = (tariff, out)
         return out
 
     def pain(self, posture: Posture, eps: float) -> Pain:
-        """Annual pain of both sides at ``posture`` with elasticity ``eps``."""
+        """Annual pain of both sides at ``posture`` with elasticity ``eps``.
+
+        Pain is the loss against 2024 (the base tariffs), zero at the base posture; revenue
+        is the whole revenue at the posture (callers only compare postures, so the base's
+        revenue is a constant offset).
+        """
         tools = posture.tools
-        keep_us, cs_us, rev_us = self.trade(posture.us_tariff, eps, self.m_us)
-        keep_cn, cs_cn, rev_cn = self.trade(posture.cn_tariff, eps, self.x_us)
+        keep_us, cs_us, rev_us, drev_us = self.trade(posture.us_tariff, self.us_base, eps,
+                                                     self.m_us)
+        keep_cn, cs_cn, rev_cn, drev_cn = self.trade(posture.cn_tariff, self.cn_base, eps,
+                                                     self.x_us)
         # Exporter losses.
         reroute = self.reroute * (1.0 - self.transship * tools["transshipment"])
         loss_cn_share = 1.0 - keep_us
         exp_cn = self.m_us * loss_cn_share * self.va_cn * (1.0 - reroute)
-        exp_cn = exp_cn + (1.0 - self.pt) * rev_us  # tariff absorbed by exporters
-        exp_us = self.x_us * (1.0 - keep_cn) * self.va_us + (1.0 - self.pt) * rev_cn
+        exp_cn = exp_cn + (1.0 - self.pt) * drev_us  # extra tariff absorbed by exporters
+        exp_us = self.x_us * (1.0 - keep_cn) * self.va_us + (1.0 - self.pt) * drev_cn
         farm_us = self.soy * tools["farm_diversion"] * keep_cn * self.va_us
         us = (self.pt * cs_us + exp_us + farm_us) / self.us_gdp
         cn = (self.pt * cs_cn + exp_cn) / self.cn_gdp

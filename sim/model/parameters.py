@@ -64,11 +64,13 @@ PARAMS: tuple[Param, ...] = (
     _p("initial.us_reciprocal", 125, "pp", 0, 300, "US 'reciprocal' tariff layer on China",
        "us-tariff-reciprocal-125", "us-tariff-total-145"),
     _p("initial.us_base", 20.8, "pp", 0, 100,
-       "pre-2025 average US tariff on Chinese goods (trade-weighted)", "lit-bown-piie"),
+       "pre-2025 average US tariff on Chinese goods (trade-weighted); the 2024 flows already "
+       "reflect it, so only tariffs above it cost pain", "lit-bown-piie"),
     _p("initial.cn_retaliatory", 125, "pp", 0, 300, "China's retaliatory layer on all US goods",
        "cn-tariff-retaliatory-125"),
     _p("initial.cn_base", 21.1, "pp", 0, 100,
-       "pre-2025 average Chinese tariff on US goods (trade-weighted)", "lit-bown-piie"),
+       "pre-2025 average Chinese tariff on US goods (trade-weighted); the 2024 flows already "
+       "reflect it, so only tariffs above it cost pain", "lit-bown-piie"),
     _p("initial.cn_exempt_share", 0.2, "share", 0, 1,
        "share of US goods quietly exempted from China's retaliatory layer",
        "cn-exemptions-quiet",
@@ -119,13 +121,16 @@ PARAMS: tuple[Param, ...] = (
     _p("trade.us_soy_exports_to_cn", 12.8, "$B/yr", 0, 100,
        "US soybean exports to China, 2024 (at risk from diversion)", "lit-usda-soy-2024",
        "cn-soy-diversion"),
-    _p("trade.elasticity_short", 0.75, "1", 0.05, 5, "import-demand elasticity at one year",
+    _p("trade.elasticity_short", 0.75, "1", 0.05, 5,
+       "import-demand elasticity one year (52 weeks) after the shock; the lower impact "
+       "value follows from it by partial adjustment",
        "lit-boehm2023", "lit-model-brief", sweep=(0.5, 1.0)),
     _p("trade.elasticity_long", 2.0, "1", 0.05, 8, "long-run import-demand elasticity",
        "lit-boehm2023", "lit-simonovska-waugh2014", sweep=(1.5, 4.0)),
     _p("trade.adjustment_weeks", 139, "weeks", 1, 2000,
-       "time constant of partial adjustment from short- to long-run elasticity "
-       "(95% of the gap closed after ~8 years)", "lit-boehm2023"),
+       "time constant of partial adjustment toward the long-run elasticity, anchored at "
+       "the one-year value at week 52 (95% of that gap closed ~8 years later)",
+       "lit-boehm2023"),
     _p("trade.pass_through", 1.0, "share", 0, 1, "tariff pass-through to importer prices",
        "lit-amiti2019", "lit-fajgelbaum2020", "lit-cavallo2021"),
     _p("trade.cn_rerouted_share", 0.165, "share", 0, 0.9,
