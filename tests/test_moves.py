@@ -110,7 +110,10 @@ def test_offer_then_accept_concludes_the_package():
 def test_acceptance_only_inside_the_win_set():
     """Even a forced acceptance waits for domestic ratification (Putnam 1988): when the
     precursor crackdown costs China as much face as the US layer it removes, China's party
-    elite and nationalists outweigh its exporters and the swap cannot be accepted."""
+    elite and nationalists outweigh its exporters and the swap cannot be accepted; when the
+    crackdown costs no face (the limiting case) it is accepted.  (With the one-year
+    elasticity anchored at week 52, a week-1 swap relieves China's exporters less than
+    before, so the boundary now lies below a crackdown of 0.05 of a back-down.)"""
     swap = ({"actor": "us", "move": "offer", "package": "fentanyl_for_precursors"},
             {"actor": "cn", "move": "accept", "week": 1})
     costly = forced(*swap, weeks=2, initial={"channel": 2},
@@ -118,7 +121,7 @@ def test_acceptance_only_inside_the_win_set():
     assert not costly.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].any()
     assert np.all(costly.us.layers["fentanyl"] == 20.0)
     cheap = forced(*swap, weeks=2, initial={"channel": 2},
-                   parameters={"deal.precursor_concession_size": 0.05, **OPEN})
+                   parameters={"deal.precursor_concession_size": 0.0, **OPEN})
     assert cheap.in_force[PACKAGE_INDEX["fentanyl_for_precursors"]].all()
     assert np.all(cheap.us.layers["fentanyl"] == 0.0)
 
