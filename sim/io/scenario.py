@@ -26,6 +26,7 @@ from pydantic import (
 from sim.io import yamlio
 from sim.model import parameters
 from sim.model.agents import SPECS
+from sim.model.config import ACTORS
 from sim.model.events import OPS, VARIABLES
 from sim.model.moves import MOVE_NAMES
 from sim.model.packages import PACKAGES
@@ -34,7 +35,6 @@ MoveName = Literal[MOVE_NAMES]  # type: ignore[valid-type]
 PackageName = Literal[tuple(pkg.name for pkg in PACKAGES)]  # type: ignore[valid-type]
 VariableName = Literal[tuple(VARIABLES)]  # type: ignore[valid-type]
 OpName = Literal[tuple(OPS)]  # type: ignore[valid-type]
-ACTORS = {"us": "us", "china": "cn", "cn": "cn"}
 
 
 class Strict(BaseModel):

@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+ACTORS: dict[str, str] = {"us": "us", "china": "cn", "cn": "cn"}
+"""How a scenario file or a player may name a side, and the side it means."""
+
 
 class ConditionSpec(Protocol):
     """When a scripted event may fire: after another event, or on a state threshold."""

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from sim.model.agents import SIDES, SPECS, Government, peak_layers
-from sim.model.config import RunConfig, ScriptedEvent
+from sim.model.config import ACTORS, RunConfig, ScriptedEvent
 from sim.model.decision import WeekContext
 from sim.model.economics import FLOAT, Economy, Pain, Posture, elasticity
 from sim.model.events import EventBook
@@ -134,7 +134,7 @@ class TradeWarModel(mesa.Model):
             raise MoveNotAvailable(f"'{move}' is not on the menu this week; choose from "
                                    f"{', '.join(menu)}")
         # the checks the scenario schema makes of an event's actor and arguments
-        actor = {"us": "us", "china": "cn", "cn": "cn"}.get(side)
+        actor = ACTORS.get(side)
         if (actor is None or (package is not None and (move != "offer"
                                                        or package not in PACKAGE_INDEX))
                 or (level is not None and (move != "open_channel" or not 1 <= level <= 4))
