@@ -3,15 +3,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sim.cli import main
 from sim.experiments.compare import paired_difference, run_comparison
 from sim.io.scenario import load_scenario
-from sim.reports.explain import narrate, reasons, replay_run
+from sim.model.decision import CONSTANT_TERMS, TERM_NAMES
+from sim.reports.explain import (
+    TERM_WORDS,
+    main_reason,
+    narrate,
+    reasons,
+    replay_run,
+    week_sentence,
+)
 
 from .conftest import SCENARIOS
 
@@ -71,6 +81,39 @@ def test_compare_refuses_a_bad_file(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def _week_block(text: str, week: int) -> str:
+    """The lines the narrative tells under the heading of week ``week``."""
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"Week {week} ("))
+    end = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("Week")),
+               len(lines))
+    return "\n".join(lines[at:end])
+
+
+def _row(**diffs: float) -> pd.Series:
+    """A recorded week for the US whose terms differ from the alternative's by ``diffs``."""
+    values = {"us_move": "hold", "us_runner_up": "escalate", "us_move_arg": -1,
+              "us_margin": sum(diffs.values()), "us_event": "", "us_answer": "",
+              "us_answer_gain": 0.0}
+    for t in TERM_NAMES:
+        values[f"us_{t}_term"], values[f"us_{t}_alt"] = diffs.get(t, 0.0), 0.0
+    return pd.Series(values)
+
+
+def test_every_term_has_words_and_constant_costs_are_never_the_reason():
+    assert set(TERM_WORDS) == set(TERM_NAMES)
+    assert TERM_WORDS["risk"] == "the risk of a leak"
+    assert TERM_WORDS["leverage"] == "its effect on the rival's willingness to settle"
+    assert "action" in CONSTANT_TERMS
+    row = _row(action=5.0, face=0.3, pain=-0.2)
+    assert main_reason(row, "us") == "face"
+    assert reasons(row, "us") == "face +0.3, economic pain -0.2"
+    assert TERM_WORDS["action"] not in week_sentence(row, "us")
+    only_constant = _row(action=5.0)
+    assert main_reason(only_constant, "us") is None
+    assert not reasons(only_constant, "us").startswith(TERM_WORDS["action"])
+
+
 def test_narrative_reasons_come_from_the_recorded_terms(baseline):
     story = replay_run(baseline, seed=11, run=1500)
     text = narrate(story)
@@ -80,20 +123,87 @@ def test_narrative_reasons_come_from_the_recorded_terms(baseline):
         row = story.paths.iloc[t]
         for side in ("us", "cn"):
             if row[f"{side}_move"] != "hold" and row[f"{side}_runner_up"]:
-                assert reasons(row, side) in text
+                assert reasons(row, side) in _week_block(text, t - 1)
                 told += 1
     assert told > 0
 
 
 def test_changing_a_parameter_changes_the_reason_given(baseline):
-    """The same run with a dearer cost of changing course gives that larger number as the
-    reason for standing pat."""
-    default = narrate(replay_run(baseline, seed=11, run=3))
-    dearer = narrate(replay_run(baseline, seed=11, run=3, overrides={
-        "decision.action_cost": 5.0}))
-    assert "the cost of changing course +2.0" in default
-    assert "the cost of changing course +5.0" in dearer
-    assert "+2.0" not in dearer.split("the cost of changing course")[1][:5]
+    """Run 20's US denies talks in week 0 rather than sound out a package in private: face
+    is the reason; doubling the face cost of backing down doubles that reason."""
+    default = replay_run(baseline, seed=11, run=20)
+    dearer = replay_run(baseline, seed=11, run=20, overrides={"face.backdown_weeks": 78.0})
+    rows = default.paths.iloc[1], dearer.paths.iloc[1]  # the decisions of week 0
+    for row in rows:
+        assert (row["us_move"], row["us_runner_up"]) == ("deny_talks", "offer_private")
+        assert main_reason(row, "us") == "face"
+    face = [float(r["us_face_term"] - r["us_face_alt"]) for r in rows]
+    assert face[1] == pytest.approx(2 * face[0], rel=0.05) and face[0] < -0.2
+    told = [_week_block(narrate(s), 0).splitlines()[1] for s in (default, dearer)]
+    assert told[0].endswith(f" face -{abs(face[0]):.1f}.")
+    assert told[1].endswith(f" face -{abs(face[1]):.1f}.")
+    assert told[0] != told[1]
+
+
+def test_answers_to_proposals_are_told_each_week_they_happen(baseline):
+    story = replay_run(baseline, seed=11, run=3)
+    text = narrate(story)
+    rival = {"us": "Chinese", "cn": "US"}
+    who = {"us": "The US", "cn": "China"}
+    counts = {"accept": 0, "reject": 0}
+    for t in range(1, len(story.paths)):
+        row = story.paths.iloc[t]
+        for side in ("us", "cn"):
+            answer, gain = str(row[f"{side}_answer"]), float(row[f"{side}_answer_gain"])
+            if answer == "accept":
+                said = (f"{who[side]} accepts the {rival[side]} proposal (gain {gain:+.1f} "
+                        "weeks of pain over holding out)")
+            elif answer == "reject":
+                said = (f"{who[side]} turns down the {rival[side]} proposal (it would lose "
+                        f"{-gain:.1f} weeks of pain by accepting)")
+            else:
+                continue
+            assert said in _week_block(text, t - 1)
+            counts[answer] += 1
+    assert counts["accept"] >= 1 and counts["reject"] >= 1
+
+
+def test_forced_and_proposed_steps_say_so_at_the_scenario_week(capsys):
+    """Row t of the paths holds week t-1's decisions: a forced event with ``week: n`` is told
+    under "Week n (its date)", with the agent's own rating, never as bounded rationality."""
+    path = SCENARIOS / "escalation_spiral.yaml"
+    scenario = load_scenario(path)
+    story = replay_run(scenario, seed=1, run=4)
+    text = narrate(story)
+    modes = {e.id: e.mode for e in scenario.events}
+    forced = [e for e in scenario.events if e.mode == "forced"]
+    assert forced[0].id == "us_hike_1" and forced[0].week == 1
+    for ev in forced:
+        assert story.row[f"event_{ev.id}_week"] == ev.week
+        first = text.index(f"'{ev.id}'")
+        heading = text.rfind("\nWeek ", 0, first) + 1
+        date = scenario.start_date + dt.timedelta(weeks=ev.week)
+        assert text[heading:].startswith(f"Week {ev.week} ({date:%d %b %Y}):")
+    seen = {"forced": 0, "proposed": 0, "bounded": 0}
+    for t in range(1, len(story.paths)):
+        row = story.paths.iloc[t]
+        for side in ("us", "cn"):
+            said, event = week_sentence(row, side, modes), str(row[f"{side}_event"])
+            if event:
+                assert "bounded-rationality" not in said
+                if modes[event] == "forced":
+                    assert f"forced by the scenario step '{event}'; its own rating: " in said
+                    seen["forced"] += 1
+                else:
+                    assert f"proposed by the scenario step '{event}', and taken" in said
+                    seen["proposed"] += 1
+            elif row[f"{side}_runner_up"] and row[f"{side}_margin"] < 0:
+                assert "a bounded-rationality choice" in said
+                seen["bounded"] += 1
+    assert seen["forced"] == len(forced) and seen["proposed"] >= 1 and seen["bounded"] >= 1
+    # the CLI tells the same story
+    assert main(["explain", str(path), "--run", "4", "--seed", "1"]) == 0
+    assert capsys.readouterr().out.strip() == text
 
 
 def test_explain_reproduces_a_run_from_its_results(tmp_path, capsys):
@@ -113,5 +223,5 @@ def test_explain_a_scenario_file_with_a_seed(capsys):
     path = SCENARIOS / "escalation_spiral.yaml"
     assert main(["explain", str(path), "--run", "0", "--seed", "1"]) == 0
     text = capsys.readouterr().out
-    assert "step 'us_hike_1' of the scenario, forced" in text
+    assert "(forced by the scenario step 'us_hike_1'; its own rating: " in text
     assert load_scenario(path).name in text

@@ -30,14 +30,14 @@ def test_forced_event_fires_in_every_run_at_its_week():
 
 def test_proposed_event_is_the_agents_choice():
     """A proposal is taken by the same logit rule as any move: admitting talks after
-    denying them costs China face, so it is mostly declined; with no face at stake and no
-    cost of changing course it is a coin flip; with random choice about half are taken."""
+    denying them costs China face, so it is mostly declined; with no face at stake it is
+    taken far more often; with random choice about half are taken."""
     proposal = [{"actor": "cn", "move": "acknowledge_talks", "mode": "proposed"}]
     costly = model_with(proposal).events.status[0]
     assert set(np.unique(costly)) <= {DONE, DECLINED}
-    assert np.mean(costly == DONE) < 0.1
-    free = model_with(proposal, **{"face.acknowledge_size": 0.0, "decision.action_cost": 0.0})
-    assert 0.3 < np.mean(free.events.status[0] == DONE) < 0.7
+    assert np.mean(costly == DONE) < 0.2
+    free = model_with(proposal, **{"face.acknowledge_size": 0.0})
+    assert np.mean(free.events.status[0] == DONE) > np.mean(costly == DONE) + 0.2
     random = model_with(proposal, **{"decision.rationality": 0.0})
     assert 0.4 < np.mean(random.events.status[0] == DONE) < 0.6
 
@@ -53,7 +53,8 @@ def test_conditions_chain_events():
     assert np.all(m.events.fired_week[0] == 1)
     # China moves after the US within a week, so it can answer in the same week
     assert np.all(m.events.fired_week[1] == 1)
-    assert np.all(m.cn.tools["farm_diversion"] == 1.0)
+    # tools are graded: one escalation turns the next tool up one notch
+    assert np.all(m.cn.tools["farm_diversion"] >= m.p["moves.tool_step"])
     assert np.all(m.events.status[2] == PENDING)
 
 

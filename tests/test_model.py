@@ -41,7 +41,8 @@ def test_state_invariants_hold_every_week():
             assert np.all(np.isfinite(gov.tariff()))
             assert np.all(gov.face >= 0.0)
             assert np.all((gov.exempt >= 0.0) & (gov.exempt <= 1.0))
-            assert np.all((gov.belief_low >= 0.0) & (gov.belief_low <= 1.0))
+            assert np.all((gov.belief >= 0.0) & (gov.belief <= 1.0))
+            assert np.allclose(gov.belief.sum(axis=0), 1.0, atol=1e-4)
             assert np.all(gov.cum_pain >= 0.0)
             for level in gov.layers.values():
                 assert np.all(level >= 0.0)
@@ -105,13 +106,18 @@ def test_crossing_offers_make_one_deal():
         one.step()
     dealt = one.recorder.deal_week == 2  # where China's win-set held the US offer
     assert dealt.sum() > 10 and np.all(both.recorder.deal_week[dealt] == 2)
-    np.testing.assert_allclose(both.cn.face_paid[dealt], one.cn.face_paid[dealt], rtol=1e-6)
-    np.testing.assert_allclose(both.us.face_paid[dealt], one.us.face_paid[dealt], rtol=1e-6)
+    # one pause, not two: the same clock and the same layers as a single accepted offer
+    np.testing.assert_array_equal(both.truce_left[dealt], one.truce_left[dealt])
+    for side in ("us", "cn"):
+        a, b = getattr(both, side), getattr(one, side)
+        for name in a.layers:
+            np.testing.assert_array_equal(a.layers[name][dealt], b.layers[name][dealt])
 
 
 def test_a_pause_lasts_its_full_length():
     scenario = Scenario(name="pause", description="one pause", weeks=30, initial={
-        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "cn.stimulus_capacity": 0.0}, events=[
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0,
+                                   "cn.stimulus_capacity": 0.0}, events=[
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
     model = TradeWarModel(scenario, runs=20, seed=2)
@@ -119,8 +125,9 @@ def test_a_pause_lasts_its_full_length():
     for _ in range(30):
         model.step()
         weeks_paused += model.truce_left > 0
-    assert np.all(model.recorder.deal_week == 2)
-    assert np.all(weeks_paused >= model.p["deal.pause_weeks"])
+    dealt = model.recorder.deal_week == 2  # where both sides' constituencies ratified it
+    assert dealt.sum() >= model.n // 2
+    assert np.all(weeks_paused[dealt] >= model.p["deal.pause_weeks"])
 
 
 def test_a_single_run_is_the_same_code_as_the_ensemble():

@@ -54,8 +54,8 @@ def test_holding_every_week_is_a_run_of_the_same_model(baseline):
     args = agent.recorder.paths_frame()["us_move_arg"].tolist()[1:13]
     for move, arg in zip(choices, args, strict=True):
         option = None
-        if move == "open_channel":
-            option = Option("level", int(arg), "")
+        if move == "open_channel" and arg >= 0:
+            option = Option("level", int(arg), "")  # -1: the agent's own target level
         elif move == "offer" and arg >= 0:
             option = Option("package", None, "")
         game.play(move, option)
@@ -159,3 +159,25 @@ def test_cli_play_refuses_bad_input(capsys):
     assert main(["play", "--as", "us", str(SCENARIOS / "baseline.yaml"),
                  "--set", "face.decy=1"]) == 2
     assert "unknown parameter" in capsys.readouterr().err
+
+
+def test_the_student_answers_a_proposal_on_the_table(baseline):
+    """Answers are decided apart from the week's move: with the rival's proposal on the
+    table the menu offers accept and reject in words that name it, and answering holds."""
+    game = Game.new(baseline, "china", seed=5, weeks=12)
+    while not game.answerable():
+        assert "accept" not in game.menu()
+        game.play("hold")
+        assert not game.done, "the agent made no proposal in 12 weeks of seed 5"
+    menu = game.menu()
+    assert {"accept", "reject"} <= set(menu)
+    assert "the US's proposal: " in game.move_words("accept")
+    assert game.move_words("reject").startswith("turn down the US's proposal")
+    out = io.StringIO()
+    from sim.teach.play import _choose_move
+    assert _choose_move(game, io.StringIO("reject\n"), out)[0] == "reject"
+    assert "turn down the US's proposal" in out.getvalue()
+    turn = game.play("reject")
+    assert turn.player_move == "reject"
+    assert turn.player_text.startswith("You: China turns down the US's proposal")
+    assert not game.answerable() or "standing" in game.pending_text()

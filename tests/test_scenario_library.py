@@ -51,20 +51,29 @@ def test_forced_steps_always_happen():
         assert (runs[f"event_{ev}"] == "done").all()
         assert (runs[f"event_{ev}_week"] == week).all()
     step = 25
-    assert (runs["us_reciprocal_final"] >= 125 + 3 * step - 1e-3).mean() > 0.3
+    assert (runs["us_tariff_peak"] >= runs["us_tariff_final"]).all()
+    assert (runs["us_tariff_peak"] >= 20.8 + 20 + 125 + 3 * step - 1e-3).mean() > 0.3
 
 
-def test_a_completed_fentanyl_first_path_removes_the_fentanyl_layer():
-    """Where the swap took effect the US fentanyl layer went to zero, exactly as the file's
-    package says, and stays there unless a deal collapsed."""
-    scenario = load_scenario(SCENARIOS / "fentanyl_first.yaml")
-    runs = run_ensemble(scenario, runs=1500, seed=3, path_sample=0).runs
-    swapped = runs["event_fentanyl_swap"] == "accepted"
-    kept = swapped & (runs["reneged_by"] == "nobody")
-    assert kept.sum() > 50
-    assert (runs.loc[kept, "us_fentanyl_final"] == 0.0).all()
-    untouched = (runs["event_fentanyl_swap"] == "pending") & runs["first_deescalation_week"].isna()
-    assert untouched.sum() > 0
+def test_a_completed_fentanyl_swap_removes_the_fentanyl_layer():
+    """Where the swap is signed and ratified the US fentanyl layer goes to zero, exactly as
+    the package says, and stays there while no deal collapses; where it is not, the layer
+    stays at 20 unless the US cut it another way."""
+    from sim.io.scenario import Scenario
+
+    scenario = Scenario(name="swap", description="the fentanyl swap", weeks=8,
+                        initial={"channel": 2},
+                        parameters={"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0},
+                        events=[{"id": "swap", "actor": "us", "move": "offer", "mode": "forced",
+                                 "package": "fentanyl_for_precursors"},
+                                {"id": "yes", "actor": "cn", "move": "accept", "mode": "forced",
+                                 "week": 1}])
+    runs = run_ensemble(scenario, runs=400, seed=3, path_sample=0).runs
+    signed = runs["event_swap"] == "accepted"
+    assert signed.sum() > 0
+    assert (runs.loc[signed, "us_fentanyl_final"] == 0.0).all()
+    assert (runs.loc[signed, "deal_kind"] == "fentanyl_for_precursors").all()
+    untouched = ~signed & runs["first_deescalation_week"].isna()
     assert (runs.loc[untouched, "us_fentanyl_final"] == 20.0).all()
 
 

@@ -1,8 +1,11 @@
 """Mesa agents: the two governments and the domestic constituencies behind them.
 
 Every attribute is a numpy array with one entry per Monte-Carlo run, so one step of the
-model advances every run at once.  Governments choose moves (``sim.model.moves``) by logit
-quantal response (McKelvey & Palfrey 1995); constituencies ratify deals (Putnam 1988).
+model advances every run at once.  A government has a private type (its resolve, how much
+it minds backing down, drawn per run: Fudenberg & Tirole 1986) and a belief about the
+rival's type, updated on what the rival does.  Constituencies feel parts of the pain,
+mobilise as their losses accumulate and vote on deals (Putnam 1988; Grossman & Helpman
+1995): their pressure moves the government's weight on pain and its win-set week by week.
 """
 
 from __future__ import annotations
@@ -24,6 +27,27 @@ Array = np.ndarray
 SIDES = ("us", "cn")
 NAMES = {"us": "the US", "cn": "China"}
 
+# Private types: a three-point (Gauss-Hermite) discretisation of a log-normal resolve, so
+# beliefs are exact Bayesian posteriors over three types (lit-fudenberg-tirole1986).
+TYPE_Z = np.array([-np.sqrt(3.0), 0.0, np.sqrt(3.0)])
+TYPE_PRIOR = np.array([1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0])
+TYPE_NAMES = ("soft", "firm", "hardline")
+K = len(TYPE_Z)
+
+
+def type_values(sigma: float) -> Array:
+    """Resolve (the multiplier on face costs) of each type, shape (K, 1)."""
+    return np.exp(sigma * TYPE_Z).astype(FLOAT)[:, None]
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A constituency: which part of the pain it feels and what it weighs in a deal."""
+
+    feels: str  # pain component that mobilises it: consumer, exporter, farm, total, none
+    judges: tuple[str, ...]  # terms of a deal it weighs: relief, face, revenue
+    cites: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class SideSpec:
@@ -33,21 +57,24 @@ class SideSpec:
     layers: tuple[str, ...]
     exemptable: str  # the layer that quiet exemptions carve goods out of
     tools: tuple[str, ...]
-    constituencies: dict[str, dict[str, float]]  # name -> exposure to each term
+    constituencies: dict[str, GroupSpec]
 
 
 SPECS = {
     "us": SideSpec("us", ("fentanyl", "reciprocal"), "reciprocal", US_TOOLS, {
-        "farmers": {"exporter": 1.0},
-        "consumers": {"consumer": 1.0},
-        "markets": {"total": 1.0},
-        "hawks": {"face": 1.0, "revenue": 1.0},
+        "farmers": GroupSpec("farm", ("relief",), ("us-farmers-harvest", "cn-soy-diversion")),
+        "consumers": GroupSpec("consumer", ("relief",), ("pain-thresholds-wrigley",)),
+        "markets": GroupSpec("total", ("relief",), ("us-standoff-unsustainable",
+                                                    "pain-thresholds-wrigley")),
+        "hawks": GroupSpec("none", ("face", "revenue"), ("us-doubled-down-on-china",
+                                                          "us-status-quo-ok")),
     }),
     "cn": SideSpec("cn", ("retaliatory",), "retaliatory", CN_TOOLS, {
-        "exporters": {"exporter": 1.0},
-        "workers": {"exporter": 1.0},
-        "nationalists": {"face": 1.0},
-        "elite": {"total": 1.0, "face": 1.0},
+        "exporters": GroupSpec("exporter", ("relief",), ("cn-smes-hit",)),
+        "workers": GroupSpec("exporter", ("relief",), ("cn-jobs-nomura",)),
+        "nationalists": GroupSpec("none", ("face",), ("cn-mao-clip", "lit-weiss2014")),
+        "elite": GroupSpec("total", ("relief", "face"), ("cn-legitimacy-risk",
+                                                         "cn-elite-instability")),
     }),
 }
 
@@ -64,32 +91,30 @@ def peak_layers(side: str, p: dict[str, float] | None = None) -> float:
 
 
 class Constituency(mesa.Agent):
-    """A domestic group that feels some terms of a deal and votes on ratification."""
+    """A domestic group: feels part of the pain, mobilises as its losses accumulate, and
+    votes on deals by the terms it cares about (lit-putnam1988, lit-grossman-helpman1995)."""
 
     def __init__(self, model: TradeWarModel, side: str, name: str, weight: float,
-                 exposure: dict[str, float]) -> None:
+                 spec: GroupSpec, n: int) -> None:
         super().__init__(model)
-        self.side, self.name, self.weight, self.exposure = side, name, weight, exposure
+        self.side, self.name, self.weight, self.spec = side, name, weight, spec
+        self.mobilisation = np.zeros(n, dtype=FLOAT)  # years of its peak-level losses
 
-    def approves(self, deltas: dict[str, Array]) -> Array:
-        """True where the group is better off with the deal than without (lit-putnam1988).
+    @property
+    def economic(self) -> bool:
+        """Whether the group feels economic pain (and presses for relief)."""
+        return self.spec.feels != "none"
 
-        ``deltas`` holds each term's gain from the deal in weeks of starting pain:
-        ``consumer``, ``exporter``, ``total`` (pain relief), ``revenue`` and ``face`` (the
-        face cost, counted as a loss).
-        """
-        gain = 0.0
-        for term, coef in self.exposure.items():
-            sign = -1.0 if term == "face" else 1.0
-            gain = gain + sign * coef * deltas[term]
-        return np.asarray(gain) > 0.0
+    def pull(self) -> Array:
+        """The group's weight in ratification, grown by its mobilisation."""
+        return self.weight * (1.0 + self.mobilisation)
 
 
 class Government(mesa.Agent):
     """A government deciding week by week; its state holds one entry per run."""
 
     def __init__(self, model: TradeWarModel, side: str, n: int, p: dict[str, float],
-                 resolve: Array) -> None:
+                 type_index: Array) -> None:
         super().__init__(model)
         spec = SPECS[side]
         self.spec, self.side, self.n = spec, side, n
@@ -102,25 +127,33 @@ class Government(mesa.Agent):
         self.tools = {name: np.full(n, p[f"{init}_{name}"], dtype=FLOAT) for name in spec.tools}
         self.face = np.full(n, p[f"{init}_face"], dtype=FLOAT)
         self.acknowledges = np.full(n, p[f"{init}_acknowledges"], dtype=FLOAT)
-        self.belief_low = np.full(n, p["decision.belief_prior_low"], dtype=FLOAT)
-        self.resolve = resolve
+        self.type_index = type_index.astype(np.int8)
+        self.types = type_values(p["decision.resolve_sigma"])  # (K, 1)
+        self.resolve = self.types[self.type_index, 0]  # own type, known to itself
+        self.belief = np.repeat(TYPE_PRIOR[:, None], n, axis=1).astype(FLOAT)  # rival's type
+        # proposals on the table: from the week's move, and a scenario's standing policy
         self.pending_kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 package, 2 channel, 3 matched
         self.pending_arg = np.full(n, -1, dtype=np.int16)
+        self.pending_private = np.zeros(n, dtype=bool)  # made through the back channel
+        self.standing_kind = np.zeros(n, dtype=np.int8)
+        self.standing_arg = np.full(n, -1, dtype=np.int16)
+        self.standing_event = np.full(n, -1, dtype=np.int16)
         self.private_out = np.zeros(n, dtype=FLOAT)  # unleaked private concessions (size)
-        # level of the exemptable layer to restore when a pause ends
-        self.paused_from = np.full(n, np.nan, dtype=FLOAT)
+        self.private_talks = np.zeros(n, dtype=np.int16)  # weeks left of active private talks
         self.cum_pain = np.zeros(n, dtype=FLOAT)  # %GDP-years
         self.face_paid = np.zeros(n, dtype=FLOAT)  # weeks of starting pain
         self.conceded = np.zeros(n, dtype=bool)  # made any concession this week
         self.constituencies = [
-            Constituency(model, side, name, p[f"constituency.{side}.{name}"], exposure)
-            for name, exposure in spec.constituencies.items()]
+            Constituency(model, side, name, p[f"constituency.{side}.{name}"], group, n)
+            for name, group in spec.constituencies.items()]
         self.rival: Government
         # A full back-down removes the 2025 layers as they stood at the April peak.
         self.tariff_ref = peak_layers(side)
         self.choice = np.zeros(n, dtype=np.int8)
         self.choice_arg = np.full(n, -1, dtype=np.int16)
         self.scripted = np.zeros(n, dtype=np.int16)
+        self.answer = np.zeros(n, dtype=np.int8)  # 0 nothing to answer, 1 accept, 2 reject
+        self.answer_gain = np.zeros(n, dtype=FLOAT)
 
     @property
     def label(self) -> str:
@@ -148,16 +181,14 @@ class Government(mesa.Agent):
         """Forget the cached tariff after the layers or exemptions changed."""
         self._tariff = None
 
-    def ratifies(self, deltas: dict[str, Array], threshold: float) -> Array:
-        """Weighted share of constituencies approving reaches the threshold (two-level game)."""
-        share = 0.0
-        for group in self.constituencies:
-            share = share + group.weight * group.approves(deltas)
-        total = sum(group.weight for group in self.constituencies)
-        return np.asarray(share) >= threshold * total - 1e-12
+    def pressure(self, gain: float) -> Array:
+        """Weight on economic pain: 1 plus the mobilisation of the groups that feel it,
+        weighted by their standing (lit-grossman-helpman1995, pain-thresholds-wrigley)."""
+        econ = [g for g in self.constituencies if g.economic]
+        total = sum(g.weight for g in econ) or 1.0
+        return 1.0 + gain * sum(g.weight * g.mobilisation for g in econ) / total
 
-    def decide(self) -> None:
-        """Choose this week's move in every run; see ``sim.model.decision.choose``."""
-        from sim.model.decision import choose
-
-        choose(self, self.model.context)
+    def step(self) -> None:
+        """Answer the rival's proposals and choose this week's move in every run (the
+        model's weekly decision, ``sim.model.choice.choose``)."""
+        self.model.decide(self)

@@ -24,7 +24,9 @@ Rules, checked in order (the first that holds names the outcome):
    ``sustain_weeks`` weeks (default 8) of the path, the US effective tariff stood at least
    ``rise_steps`` (default 0.5) US escalation steps above its start (week 0), OR China's sum
    of tool intensities stood at least ``tool_rise`` (default 0.5) above its start, OR the US
-   tool sum likewise. The US answers retaliation with a hike (us-answers-every-retaliation),
+   tool sum likewise, unless the tariffs were cut into the de-escalation band of rule 5
+   (tariffs are the war's main instrument: a tool left on while the tariffs came down is a
+   de-escalation, not an escalation). The US answers retaliation with a hike (us-answers-every-retaliation),
    so one noisy hike that was reversed before the last ``sustain_weeks`` weeks does not
    count: only a rise that holds to the end does. Paths shorter than ``sustain_weeks + 1``
    rows use every week after week 0; a path with only week 0 never escalates.
@@ -187,15 +189,14 @@ def classify(*, us_tariff_path, cn_tariff_path, cn_tools_path, us_tools_path,
 
     # Rule 4: a rise held in every week of the sustain window.
     rise = max(bands.rise_steps * step, bands.min_rise)
-    escalated = (_sustained_rise(us_path, rise, bands.sustain_weeks, tol)
-                 | _sustained_rise(cn_tools, bands.tool_rise, bands.sustain_weeks, tol)
-                 | _sustained_rise(us_tools, bands.tool_rise, bands.sustain_weeks, tol))
-
     # Rule 5: a side's effective tariff cut by cut_share (a side starting at 0 cannot cut).
     keep = 1.0 - bands.cut_share
     us0, cn0 = us_path[0], cn_path[0]
     cut = (((us0 > tol) & (us_path[-1] <= keep * us0 + tol))
            | ((cn0 > tol) & (cn_path[-1] <= keep * cn0 + tol)))
+    tools_up = (_sustained_rise(cn_tools, bands.tool_rise, bands.sustain_weeks, tol)
+                | _sustained_rise(us_tools, bands.tool_rise, bands.sustain_weeks, tol))
+    escalated = _sustained_rise(us_path, rise, bands.sustain_weeks, tol) | (tools_up & ~cut)
 
     # Assign from the last rule to the first, so the first rule that holds wins.
     code = np.full(n, CODE["managed_stalemate"], dtype=np.int8)

@@ -1,14 +1,33 @@
-"""The weekly decision: expected-utility terms of each move and the logit choice.
+"""The weekly decision: what each move is worth, who accepts what, and what is learnt.
 
-A move's utility is the sum of named terms, each in weeks of the side's pain at the April
-2025 peak (with default parameters): ``pain`` (economic pain over the horizon), ``tariff``
-(value of own tariff revenue and leverage), ``relative`` (own loss minus the rival's: "who
-loses more", who-loses-more), ``face`` (audience cost of a concession, Fearon 1994),
-``attrition`` (expected gain from the rival folding first, Fudenberg & Tirole 1986),
-``value`` (non-tariff gains of a deal) and ``action`` (the political cost of changing
-course, a status-quo bias, Samuelson & Zeckhauser 1988).  Moves are chosen by logit
-quantal response, P(a) ~ exp(lambda EU(a)) (McKelvey & Palfrey 1995).  Every term of the
-chosen move is kept so a run can explain itself.
+Utilities are in weeks of the side's pain at the April 2025 peak (with default
+parameters).  A move's utility is a sum of named terms, each logged so a run can explain
+itself:
+
+``pain``       economic pain over the horizon, weighted by pressure at home: constituencies
+               that feel the losses mobilise as they accumulate (Grossman & Helpman 1995;
+               pain-thresholds-wrigley);
+``face``       the audience cost of backing down, a F m s times the side's private resolve
+               (Fearon 1994), or of a new public commitment that would raise it;
+``tariff``     the value of own tariff revenue and leverage;
+``relative``   own loss minus the rival's ("who loses more", who-loses-more);
+``attrition``  the value of holding out: the chance the rival concedes within the horizon,
+               forecast type by type from the rival's rising pressure (Fudenberg & Tirole
+               1986; Ponsati & Sakovics 1995; Abreu & Gul 2000);
+``value``      non-tariff items of a deal (precursor action, purchases) and the option value
+               of a channel;
+``risk``       expected cost of a leak of private talks (Kurizaki 2007);
+``leverage``   the move's effect on the rival's willingness to take one's best offer:
+               coercion (Eaton & Engers 1992), tying hands (Fearon 1997), face-saving cover;
+``action``     a constant cost of changing course (a status-quo bias dial; 0 by default).
+
+Offers are chosen from the issue space (``sim.model.packages``) to maximise expected utility
+under the proposer's belief about the rival's type and both sides' ratification odds; a
+responder accepts what beats holding out (Rubinstein 1982; Powell 2006).  Moves are chosen by
+logit quantal response with precision lambda (McKelvey & Palfrey 1995), or at best response.
+Beliefs about the rival's type are updated by Bayes' rule on every move the rival makes,
+using the rival's own decision rule type by type, and on private signals from back-channel
+talks (Slantchev 2003; Kurizaki 2007).
 """
 
 from __future__ import annotations
@@ -17,18 +36,21 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtr
 
-from sim.model.economics import FLOAT, Posture
-from sim.model.packages import LADDER, PACKAGES
+from sim.model.agents import TYPE_Z, Government
+from sim.model.economics import FLOAT, Pain, Posture
+from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
 
 if TYPE_CHECKING:
-    from sim.model.agents import Government
-    from sim.model.economics import Pain
     from sim.model.model import TradeWarModel
 
 Array = np.ndarray
-TERM_NAMES = ("pain", "face", "tariff", "relative", "attrition", "value", "action")
+TERM_NAMES = ("pain", "face", "tariff", "relative", "attrition", "value", "risk", "leverage",
+              "action")
+CONSTANT_TERMS = ("action",)
 HARVEST_WEEKS = range(36, 48)  # ISO weeks of the US harvest and its sales season
+BR_LAMBDA = 1e4  # precision standing in for best response where a probability is needed
 
 
 @dataclass
@@ -41,6 +63,8 @@ class Terms:
     relative: Array | float = 0.0
     attrition: Array | float = 0.0
     value: Array | float = 0.0
+    risk: Array | float = 0.0
+    leverage: Array | float = 0.0
     action: Array | float = 0.0
 
     @property
@@ -48,8 +72,7 @@ class Terms:
         """The move's expected utility (computed once)."""
         cached = self.__dict__.get("_total")
         if cached is None:
-            cached = (self.pain + self.face + self.tariff + self.relative + self.attrition
-                      + self.value + self.action)
+            cached = sum(getattr(self, name) for name in TERM_NAMES)
             self.__dict__["_total"] = cached
         return cached
 
@@ -87,6 +110,12 @@ def current(me: Government) -> SideState:
     return SideState(me.layers, me.exempt, me.tools)
 
 
+def _add(a: Terms, b: Terms) -> Terms:
+    """Sum of the pain, tariff and relative terms of two stretches of time."""
+    return Terms(pain=a.pain + b.pain, tariff=a.tariff + b.tariff,
+                 relative=a.relative + b.relative)
+
+
 def sigmoid(x: Array) -> Array:
     """Logistic function, overflow-safe."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
@@ -99,8 +128,9 @@ class WeekContext:
         self.model = model
         p = model.p
         self.p = p
-        self.horizon = p["decision.horizon_weeks"]
-        self.lam = p["decision.rationality"]
+        self.horizon = float(p["decision.horizon_weeks"])
+        self.best_response = p["decision.best_response"] > 0.5
+        self.lam = BR_LAMBDA if self.best_response else p["decision.rationality"]
         self.eps = model.elasticity()
         self.harvest = model.date().isocalendar().week in HARVEST_WEEKS
         self.us, self.cn = model.us, model.cn
@@ -108,10 +138,13 @@ class WeekContext:
         self._cache: dict[tuple, object] = {}
         self.channel = model.channel
         self.channel_target = model.channel_target
-        # Face as it stood when the week began: the week's moves are simultaneous, so every
-        # face cost of the week is priced on it, whatever moves the model applied first.
+        self.back_channel = p["channel.back_channel"] > 0.5
+        # Face and stance as they stood when the week began: the week's moves are
+        # simultaneous, so every face cost of the week is priced on them.
         self.face = {gov.side: gov.face for gov in (model.us, model.cn)}
         self.acknowledged = {gov.side: gov.acknowledges for gov in (model.us, model.cn)}
+        self.pressure = {gov.side: gov.pressure(p["pressure.gain"]) for gov in model.governments}
+        self.paused = bool((model.truce_left > 0).any())
 
     # --- postures and pain ------------------------------------------------------------
     def state(self, me: Government, key: str) -> SideState:
@@ -126,7 +159,7 @@ class WeekContext:
         return self._cache[cache_key]  # type: ignore[return-value]
 
     def pain(self, key: str) -> Pain:
-        """Pain of both sides at posture ``key`` (``now``, ``escalate:us``, ``pkg:truce``…)."""
+        """Pain of both sides at posture ``key`` (``now``, ``escalate:us``, ``pkg:3``...)."""
         if key not in self._pain:
             us, cn = self.state(self.us, key), self.state(self.cn, key)
             tools = {**us.tools, **cn.tools}
@@ -154,42 +187,53 @@ class WeekContext:
         return pain.cn
 
     def outcome(self, me: Government, key: str, weeks: float | None = None) -> Terms:
-        """Pain, tariff and relative terms of posture ``key`` held for ``weeks`` weeks.
-
-        A temporary posture (a pause) holds for ``weeks`` and the present one after that.
-        """
+        """Pain, tariff and relative terms of posture ``key`` held for ``weeks`` weeks (all
+        the horizon if None) and the status quo for the rest.  The status quo itself
+        includes what is scheduled: a running pause snaps back when it expires, a deadline
+        that makes holding out costlier as it nears (Fershtman & Seidmann 1993)."""
         cache_key = ("outcome", me.side, key, weeks)
         if cache_key in self._cache:
             return self._cache[cache_key]  # type: ignore[return-value]
         h = self.horizon
-        terms = self._flow(me, self.pain(key), h if weeks is None else weeks)
-        if weeks is not None:
-            rest = self._flow(me, self.pain("now"), h - weeks)
-            terms = Terms(pain=terms.pain + rest.pain, tariff=terms.tariff + rest.tariff,
-                          relative=terms.relative + rest.relative)
+        if key == "now":
+            left = np.clip(self.model.truce_left, 0, h).astype(FLOAT)
+            if self.paused:
+                terms = _add(self._flow(me, self.pain("now"), left),
+                             self._flow(me, self.pain("snapback"), h - left))
+            else:
+                terms = self._flow(me, self.pain("now"), h)
+        else:
+            held = h if weeks is None else min(weeks, h)
+            terms = self._flow(me, self.pain(key), held)
+            if held < h:
+                rest = "snapback" if self.paused else "now"
+                terms = _add(terms, self._flow(me, self.pain(rest), h - held))
         self._cache[cache_key] = terms
         return terms
 
-    def _flow(self, me: Government, pain: Pain, weeks: Array | float) -> Terms:
-        scale = self.model.pain_scale[me.side] / weeks  # weeks of starting pain per unit
+    def _flow(self, me: Government, pain: Pain, weeks: float) -> Terms:
+        per_week = weeks / self.model.pain_scale[me.side]  # weeks of starting pain per unit
         own = self.own_pain(me, pain)
         revenue = pain.us_revenue if me.side == "us" else pain.cn_revenue
         rival_net = pain.cn - pain.cn_revenue if me.side == "us" else pain.us - pain.us_revenue
         weight = self.p[f"decision.{me.side}_revenue_weight"]
-        return Terms(pain=-own / scale, tariff=weight * revenue / scale,
+        return Terms(pain=-self.pressure[me.side] * own * per_week,
+                     tariff=weight * revenue * per_week,
                      relative=-self.p["decision.relative_loss_weight"]
-                     * ((own - revenue) - rival_net) / scale)
+                     * ((own - revenue) - rival_net) * per_week)
 
     # --- face ---------------------------------------------------------------------------
-    def face_cost(self, me: Government, size: Array | float, multiplier: Array | float,
-                  known: bool = True) -> Array:
-        """Audience cost of a concession: a F m size (Fearon 1994), in weeks of pain.
+    def face_unit(self, me: Government) -> Array:
+        """Audience cost of a full back-down at multiplier 1 for resolve 1: a F / F_ref
+        (Fearon 1994), in weeks of pain."""
+        return self.p["face.backdown_weeks"] * self.face[me.side] / self.model.face_ref
 
-        ``known=False`` is the rival's estimate, which cannot see private resolve.
-        """
-        resolve = me.resolve if known else 1.0
-        unit = self.p["face.backdown_weeks"] * resolve * self.face[me.side] / self.model.face_ref
-        return unit * multiplier * size
+    def face_cost(self, me: Government, size: Array | float, multiplier: Array | float,
+                  resolve: Array | float | None = None) -> Array:
+        """Audience cost of a concession of ``size`` at ``multiplier``, scaled by resolve
+        (the side's own unless given)."""
+        r = me.resolve if resolve is None else resolve
+        return self.face_unit(me) * r * multiplier * size
 
     def concession_size(self, me: Government, after: SideState) -> Array:
         """Share of a full back-down: tariff cut over the peak layers, plus tools lifted."""
@@ -201,215 +245,444 @@ class WeekContext:
                     before - after.tools[t], 0.0)
         return size
 
-    def acknowledge_cost(self, me: Government, known: bool = True) -> Array:
+    def acknowledge_size(self, me: Government) -> Array:
+        """Admitting talks, as a share of a full back-down, where the side denies them."""
+        return self.p["face.acknowledge_size"] * (1.0 - self.acknowledged[me.side])
+
+    def acknowledge_cost(self, me: Government) -> Array:
         """Face cost of admitting talks where the side has been denying them."""
-        size = self.p["face.acknowledge_size"] * (1.0 - self.acknowledged[me.side])
-        return self.face_cost(me, size, self.p["face.multiplier_public"], known)
-
-    # --- holding out --------------------------------------------------------------------
-    def hold(self, me: Government) -> Terms:
-        """Terms of standing pat: the present posture plus the war-of-attrition premium."""
-        key = ("hold", me.side)
-        if key not in self._cache:
-            now = self.outcome(me, "now")
-            self._cache[key] = now.plus(attrition=self.attrition(me, now))
-        return self._cache[key]  # type: ignore[return-value]
-
-    def attrition(self, me: Government, now: Terms) -> Array:
-        """Expected gain from the rival folding within the horizon (Ponsati & Sakovics 1995).
-
-        The chance comes from the belief that the rival is a low-resolve type; the gain is
-        what the rival's stepping down would be worth; it arrives on average mid-horizon.
-        """
-        p, h = self.p, self.horizon
-        b = me.belief_low
-        fold = 1.0 - (b * (1.0 - p["decision.fold_hazard_low"]) ** h
-                      + (1.0 - b) * (1.0 - p["decision.fold_hazard_high"]) ** h)
-        rival_folds = self.outcome(me, f"step_down:{me.rival.side}")
-        return 0.5 * fold * np.maximum(rival_folds.total - now.total, 0.0)
+        return self.face_cost(me, self.acknowledge_size(me), self.p["face.multiplier_public"])
 
     # --- packages -----------------------------------------------------------------------
-    def package_terms(self, me: Government, k: int, known: bool = True) -> Terms:
-        """Terms of accepting package ``k`` (cached per side, package and knowledge)."""
-        key = ("pkg", me.side, k, known)
+    def survival(self, me: Government, k: int) -> float:
+        """Expected share of a deal's horizon it stands: deals collapse at a hazard,
+        purchase deals more often (lit-bown-phase-one); China also fears the US reopening
+        a deal with new demands (us-inconsistent-demands)."""
+        p = self.p
+        hazard = p["deal.renege_hazard"] * (p["deal.purchase_renege_multiplier"]
+                                            if PACKAGES[k].purchases else 1.0)
+        if me.side == "cn":
+            hazard += p["us.reopen_hazard"]
+        h = self.horizon
+        if hazard <= 0:
+            return 1.0
+        # mean fraction of the horizon before a collapse at a constant weekly hazard
+        return float((1.0 - (1.0 - hazard) ** h) / (hazard * h)) if hazard < 1 else 1.0 / h
+
+    def package_parts(self, me: Government, k: int) -> tuple[Terms, Array]:
+        """Package ``k`` for ``me``: its terms at resolve 1 with the face part separate
+        (``face`` holds the cost at resolve 1), and the concession size."""
+        key = ("pkg", me.side, k)
         if key in self._cache:
             return self._cache[key]  # type: ignore[return-value]
-        p = self.p
-        pkg = PACKAGES[k]
-        posture = "pkg:comprehensive" if pkg.name == "phase_one" else f"pkg:{pkg.name}"
-        weeks = min(p["deal.pause_weeks"], self.horizon) if pkg.temporary else None
-        terms = self.outcome(me, posture, weeks)
+        p, pkg = self.p, PACKAGES[k]
+        weeks = p["deal.pause_weeks"] if pkg.temporary else None
+        deal = self.outcome(me, f"pkg:{k}", weeks)
+        hold = self.outcome(me, "now")
+        s = self.survival(me, k)
+        # the deal's gains over holding, discounted by the chance it collapses
+        terms = Terms(pain=hold.pain + s * (deal.pain - hold.pain),
+                      tariff=hold.tariff + s * (deal.tariff - hold.tariff),
+                      relative=hold.relative + s * (deal.relative - hold.relative))
         size = self.package_size(me, k)
         multiplier = p["face.multiplier_matched"]
         if pkg.temporary:
-            multiplier = multiplier * weeks / self.horizon
+            multiplier = multiplier * min(p["deal.pause_weeks"], self.horizon) / self.horizon
         if me.side == "cn" and pkg.purchases:
             multiplier = multiplier * p["deal.phase_one_face_multiplier"]
+        unit = self.face_unit(me)
+        face = unit * multiplier * size + unit * self.p["face.multiplier_public"] * (
+            self.acknowledge_size(me))  # signing a deal admits the talks that made it
         value = 0.0
         if me.side == "us":
-            value = (p["deal.precursor_value_weeks"] * pkg.precursor_action
-                     + p["deal.purchase_value_weeks"] * pkg.purchases)
-        elif known and p["us.demand_volatility"] > 0:
-            value = self.model.demand_noise
-        terms = terms.plus(face=-self.face_cost(me, size, multiplier, known), value=value)
-        self._cache[key] = terms
-        return terms
+            value = s * (p["deal.precursor_value_weeks"] * pkg.precursor_action
+                         + p["deal.purchase_value_weeks"] * pkg.purchases)
+        out = (terms.plus(value=value, face=-face), size)
+        self._cache[key] = out
+        return out
 
     def package_size(self, me: Government, k: int) -> Array:
         """The side's concession in package ``k``, as a share of a full back-down."""
         pkg = PACKAGES[k]
-        posture = "pkg:comprehensive" if pkg.name == "phase_one" else f"pkg:{pkg.name}"
-        size = self.concession_size(me, self.state(me, posture))
+        size = self.concession_size(me, self.state(me, f"pkg:{k}"))
         if me.side == "cn" and pkg.precursor_action:
             size = size + self.p["deal.precursor_concession_size"]
         return size
 
-    def ratified(self, me: Government, k: int) -> Array:
-        """Whether package ``k`` lies in the side's win-set (Putnam 1988)."""
-        key = ("ratified", me.side, k)
+    def package_terms(self, me: Government, k: int) -> Terms:
+        """Terms of package ``k`` for ``me`` at its own resolve."""
+        key = ("pkg_terms", me.side, k)
         if key not in self._cache:
-            pkg = PACKAGES[k]
-            posture = "pkg:comprehensive" if pkg.name == "phase_one" else f"pkg:{pkg.name}"
-            weeks = (min(self.p["deal.pause_weeks"], self.horizon) if pkg.temporary
-                     else self.horizon)
-            deal_terms = self.package_terms(me, k, known=False)
-            self._cache[key] = me.ratifies(
-                self.deltas(me, "now", posture, weeks, -deal_terms.face),
-                self.p["decision.ratification_threshold"])
+            parts, _ = self.package_parts(me, k)
+            extra = parts.face * (me.resolve - 1.0)
+            self._cache[key] = parts.plus(face=extra)
         return self._cache[key]  # type: ignore[return-value]
 
-    def deltas(self, me: Government, before: str, after: str, weeks: float,
-               face: Array) -> dict[str, Array]:
-        """Per-term gains of moving from posture ``before`` to ``after``, for constituencies."""
-        a, b = self.pain(before), self.pain(after)
-        s = me.side
-        scale = self.model.pain_scale[s] / weeks
-        return {
-            "consumer": (getattr(a, f"{s}_consumer") - getattr(b, f"{s}_consumer")) / scale,
-            "exporter": (getattr(a, f"{s}_exporter") - getattr(b, f"{s}_exporter")) / scale,
-            "total": (self.own_pain(me, a) - self.own_pain(me, b)) / scale,
-            "revenue": (getattr(b, f"{s}_revenue") - getattr(a, f"{s}_revenue")) / scale,
-            "face": face,
-        }
+    def type_gaps(self, me: Government, k: int, with_attrition: bool = True) -> Array:
+        """Gain to ``me`` from taking package ``k`` rather than holding out, for each of its
+        possible types (K x runs): what the rival reckons ``me`` would do."""
+        key = ("gaps", me.side, k, with_attrition)
+        if key not in self._cache:
+            parts, _ = self.package_parts(me, k)
+            base = parts.total - parts.face  # everything but face
+            fallback = self.outcome(me, "now").total
+            if with_attrition:
+                fallback = fallback + self.attrition(me)
+            self._cache[key] = base[None, :] + me.types * parts.face[None, :] - fallback[None, :]
+        return self._cache[key]  # type: ignore[return-value]
 
-    def matched_terms(self, me: Government, known: bool = True) -> Terms:
-        """Terms of matched, simultaneous cuts of both broad layers (lit-bagwell-staiger1999)."""
-        key = ("matched", me.side, known)
+    def own_gap(self, me: Government, k: int) -> Array:
+        """Gain to ``me`` (its true type) from taking package ``k`` rather than holding."""
+        return self.package_terms(me, k).total - self.hold(me).total
+
+    # --- ratification (two-level game) ------------------------------------------------
+    def ratification(self, me: Government, k: int) -> Array:
+        """Chance ``me``'s constituencies ratify package ``k`` (lit-putnam1988): each group
+        approves if its own gain, plus a shock, is positive; the weighted approving share,
+        each group weighted by its standing and mobilisation, must reach the threshold."""
+        key = ("ratify", me.side, k)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
+        p = self.p
+        gains = self.group_gains(me, k)
+        sd = max(p["ratification.noise"], 1e-6)
+        probs = [ndtr(g / sd) for g in gains]
+        pulls = [g.pull() for g in me.constituencies]
+        total = sum(pulls)
+        need = p["decision.ratification_threshold"] * total - 1e-9
+        n_groups = len(probs)
+        chance = np.zeros(me.n, dtype=FLOAT)
+        for mask in range(1 << n_groups):
+            prob = np.ones(me.n, dtype=FLOAT)
+            share = np.zeros(me.n, dtype=FLOAT)
+            for g in range(n_groups):
+                if mask >> g & 1:
+                    prob = prob * probs[g]
+                    share = share + pulls[g]
+                else:
+                    prob = prob * (1.0 - probs[g])
+            chance = chance + np.where(share >= need, prob, 0.0)
+        self._cache[key] = chance
+        return chance
+
+    def group_gains(self, me: Government, k: int) -> list[Array]:
+        """Each constituency's gain from package ``k``, in weeks of the side's pain."""
+        s = me.side
+        before, after = self.pain("now"), self.pain(f"pkg:{k}")
+        pkg = PACKAGES[k]
+        weeks = min(self.p["deal.pause_weeks"], self.horizon) if pkg.temporary else self.horizon
+        per_week = weeks * self.survival(me, k) / self.model.pain_scale[s]
+        own_size = self.package_size(me, k)
+        rival_size = self.package_size(me.rival, k)
+        unit = self.face_unit(me) * self.p["face.multiplier_matched"]
+        out = []
+        for group in me.constituencies:
+            gain = np.zeros(me.n, dtype=FLOAT)
+            feels = group.spec.feels
+            if "relief" in group.spec.judges:
+                comp = feels if feels != "none" else "total"
+                gain = gain + (self.component(me, before, comp)
+                               - self.component(me, after, comp)) * per_week
+            if "face" in group.spec.judges:  # reciprocity: equal footing (cn-equal-basis)
+                gain = gain + unit * (rival_size - own_size)
+            if "revenue" in group.spec.judges:
+                rev = f"{s}_revenue"
+                gain = gain + (getattr(after, rev) - getattr(before, rev)) * per_week
+            out.append(gain)
+        return out
+
+    def component(self, me: Government, pain: Pain, name: str) -> Array:
+        """Part of a side's pain a constituency feels (``total``, ``consumer``,
+        ``exporter``, ``farm``)."""
+        s = me.side
+        if name == "total":
+            return self.own_pain(me, pain)
+        if name == "farm":  # US export losses, mostly farm goods; salient at harvest
+            return pain.us_exporter * (self.p["us.harvest_salience"] if self.harvest else 1.0)
+        return getattr(pain, f"{s}_{name}")
+
+    # --- acceptance and offers ----------------------------------------------------------
+    def acceptance(self, proposer: Government, k: int) -> Array:
+        """Chance the proposal of package ``k`` becomes a deal, as the proposer reckons it:
+        the rival accepts (logit on its gain, type by type under the proposer's belief)
+        and both sides ratify."""
+        key = ("accept", proposer.side, k)
+        if key not in self._cache:
+            rival = proposer.rival
+            by_type = sigmoid(self.lam * self.type_gaps(rival, k))
+            q = (proposer.belief * by_type).sum(axis=0)
+            self._cache[key] = q * self.ratification(rival, k) * self.ratification(proposer, k)
+        return self._cache[key]  # type: ignore[return-value]
+
+    def offer_gain(self, me: Government, k: int) -> Array:
+        """Expected gain of proposing package ``k`` over holding out."""
+        return self.acceptance(me, k) * self.own_gap(me, k)
+
+    def offerable(self, me: Government, private: bool) -> Array:
+        """Mask (packages x runs) of packages ``me`` may propose: publicly, at the channel
+        level the package needs; privately, through the back channel at any scope."""
+        key = ("offerable", me.side, private)
+        if key not in self._cache:
+            m = self.model
+            ok = np.zeros((len(PACKAGES), m.n), dtype=bool)
+            reach = self.channel >= 1 if private else None
+            for k in OFFERED_BY_AGENTS:
+                level_ok = reach if private else self.channel >= PACKAGES[k].channel
+                ok[k] = level_ok & m.package_open(k)
+            self._cache[key] = ok
+        return self._cache[key]  # type: ignore[return-value]
+
+    def best_offer(self, me: Government, private: bool) -> tuple[Array, Array]:
+        """The package each run's proposer would offer (index, -1 for none) and its
+        expected gain over holding out."""
+        key = ("best_offer", me.side, private)
+        if key not in self._cache:
+            ok = self.offerable(me, private)
+            gains = np.full(ok.shape, -np.inf, dtype=FLOAT)
+            for k in OFFERED_BY_AGENTS:
+                if ok[k].any():
+                    gains[k] = np.where(ok[k], self.offer_gain(me, k), -np.inf)
+            best = gains.argmax(axis=0)
+            value = gains[best, np.arange(me.n)]
+            best = np.where(np.isfinite(value), best, -1)
+            self._cache[key] = (best.astype(np.int16), np.where(np.isfinite(value), value, 0.0))
+        return self._cache[key]  # type: ignore[return-value]
+
+    def demand(self, me: Government) -> Array:
+        """The package ``me`` holds out for: of those it might offer, the one whose
+        expected value of waiting is highest (the chance the rival comes round to it within
+        the horizon, type by type under ``me``'s belief, times its worth for the part of the
+        horizon left; lit-abreu-gul2000); where no deal is in reach by waiting, the best
+        for ``me``."""
+        key = ("demand", me.side)
+        if key not in self._cache:
+            n = me.n
+            best_for_me = np.full((len(PACKAGES), n), -np.inf, dtype=FLOAT)
+            waiting = np.zeros((len(PACKAGES), n), dtype=FLOAT)
+            now = self.outcome(me, "now").total
+            for k in OFFERED_BY_AGENTS:
+                open_ = self.model.package_open(k)
+                if not open_.any():
+                    continue
+                total = self.package_terms(me, k).total
+                best_for_me[k] = np.where(open_, total, -np.inf)
+                times = self.concession_times(me.rival, np.full(n, k, dtype=np.int16))
+                share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
+                value = (me.belief * share).sum(axis=0) * np.maximum(total - now, 0.0)
+                waiting[k] = np.where(open_, value, 0.0)
+            best = best_for_me.argmax(axis=0)
+            ok = np.isfinite(best_for_me[best, np.arange(n)])
+            reach = waiting.argmax(axis=0)
+            in_reach = waiting[reach, np.arange(n)] > 0
+            self._cache[key] = np.where(ok, np.where(in_reach, reach, best), -1).astype(
+                np.int16)
+        return self._cache[key]  # type: ignore[return-value]
+
+    # --- holding out: the war of attrition ------------------------------------------------
+    def concession_times(self, rival: Government, k: Array,
+                         face_scale: Array | float = 1.0,
+                         gap_shift: Array | float = 0.0) -> Array:
+        """Weeks until each type of ``rival`` would take package ``k`` (per run), as its
+        pressure grows and its face decays (K x runs; inf: not within any horizon).
+        ``face_scale`` prices a rival whose face stock were that many times larger;
+        ``gap_shift`` (per run) is a change in the rival's gain from conceding that a move
+        of ``me``'s would make (more pain on holding out, or less)."""
+        p = self.p
+        gaps = np.zeros((len(TYPE_Z), rival.n), dtype=FLOAT)
+        growth = np.zeros((len(TYPE_Z), rival.n), dtype=FLOAT)
+        hold = self.outcome(rival, "now")
+        dp = self.model.pressure_growth[rival.side] * p["pressure.gain"]
+        for j in np.unique(k):
+            if j < 0:
+                continue
+            sel = (k == j)[None, :]
+            parts, _ = self.package_parts(rival, int(j))
+            face = rival.types * (parts.face * face_scale)[None, :]  # negative
+            g = (parts.total - parts.face - hold.total + gap_shift)[None, :] + face
+            deal = self.outcome(rival, f"pkg:{j}", p["deal.pause_weeks"]
+                                if PACKAGES[j].temporary else None)
+            relief = (deal.pain - hold.pain) / np.maximum(self.pressure[rival.side], 1e-6)
+            grow = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
+            gaps = np.where(sel, g, gaps)
+            growth = np.where(sel, grow, growth)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(gaps >= 0, 0.0, np.where(growth > 1e-9, -gaps / growth, np.inf))
+        return np.where((k < 0)[None, :], np.inf, t)
+
+    def attrition(self, me: Government, rival_face_scale: Array | float = 1.0,
+                  tag: str = "", gap_shift: Array | float = 0.0) -> Array:
+        """Value of holding out: the chance the rival concedes to ``me``'s demand within
+        the horizon, type by type under ``me``'s belief, times what that is worth for the
+        part of the horizon left when it comes (lit-fudenberg-tirole1986, lit-abreu-gul2000).
+        ``rival_face_scale`` and ``gap_shift`` (tagged by ``tag``) value holding out after
+        a move that changes the rival's face stock or its gain from conceding.
+        """
+        key = ("attrition", me.side, tag)
+        if key not in self._cache:
+            k = self.demand(me)
+            times = self.concession_times(me.rival, k, rival_face_scale, gap_shift)
+            worth = np.zeros(me.n, dtype=FLOAT)
+            now = self.outcome(me, "now").total
+            for j in np.unique(k):
+                if j >= 0:
+                    gain = self.package_terms(me, int(j)).total - now
+                    worth = np.where(k == j, np.maximum(gain, 0.0), worth)
+            share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
+            self._cache[key] = (me.belief * share).sum(axis=0) * worth
+        return self._cache[key]  # type: ignore[return-value]
+
+    def hold(self, me: Government) -> Terms:
+        """Terms of standing pat: the present posture plus the value of holding out."""
+        key = ("hold", me.side)
+        if key not in self._cache:
+            self._cache[key] = self.outcome(me, "now").plus(attrition=self.attrition(me))
+        return self._cache[key]  # type: ignore[return-value]
+
+    # --- a move's effect on the rival -----------------------------------------------------
+    def leverage(self, me: Government, gap_shift: Array) -> Array:
+        """Value to ``me`` of shifting every rival type's gain from ``me``'s best offer by
+        ``gap_shift`` (K x runs or runs): the change in the chance it is taken, times its
+        worth (coercion, tying hands and face-saving cover all work this way)."""
+        k, _ = self.best_offer(me, private=self.back_channel)
+        out = np.zeros(me.n, dtype=FLOAT)
+        rival = me.rival
+        for j in np.unique(k):
+            if j < 0:
+                continue
+            gaps = self.type_gaps(rival, int(j))
+            before = sigmoid(self.lam * gaps)
+            after = sigmoid(self.lam * (gaps + gap_shift))
+            dq = (me.belief * (after - before)).sum(axis=0)
+            dq = dq * self.ratification(rival, int(j)) * self.ratification(me, int(j))
+            out = np.where(k == j, dq * np.maximum(self.own_gap(me, int(j)), 0.0), out)
+        return out
+
+    def commitment(self, me: Government, added: float) -> tuple[Array, Array]:
+        """A new public commitment (an escalation or a denial) of ``added`` face units.
+
+        Its cost: it raises the price of ``me``'s own later concession in proportion to
+        the face stock, which matters as much as ``me`` (knowing its own type) expects to
+        concede within the horizon.  Its value as a signal: the rival's forecast of
+        ``me`` conceding recedes, and with it the value the rival puts on holding out
+        (tying hands, lit-fearon1997).  Returns (face term, leverage term)."""
+        key = ("commit", me.side, added)
+        if key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
+        rival = me.rival
+        scale = 1.0 + added / np.maximum(self.face[me.side], 1e-6)
+        k = self.demand(rival)  # what ``me`` would concede to
+        t = self.concession_times(me, k)
+        mine = np.take_along_axis(t, me.type_index[None, :].astype(np.intp), 0)[0]
+        soon = np.clip(1.0 - mine / self.horizon, 0.0, 1.0)
+        cost = np.zeros(me.n, dtype=FLOAT)
+        for j in np.unique(k):
+            if j >= 0:
+                parts, _ = self.package_parts(me, int(j))
+                extra = parts.face * me.resolve * (scale - 1.0)  # negative
+                cost = np.where(k == j, soon * extra, cost)
+        before = self.attrition(rival)
+        after = self.attrition(rival, scale, tag=f"commit:{added}")
+        value = self.leverage(me, (before - after)[None, :])
+        out = (cost, value)
+        self._cache[key] = out
+        return out
+
+    # --- channels -------------------------------------------------------------------------
+    def channel_value(self, me: Government, level: Array) -> Array:
+        """Expected gain of the best public offer possible at channel ``level``."""
+        out = np.zeros(me.n, dtype=FLOAT)
+        for k in OFFERED_BY_AGENTS:
+            reach = (PACKAGES[k].channel <= level) & self.model.package_open(k)
+            if reach.any():
+                out = np.maximum(out, np.where(reach, self.offer_gain(me, k), 0.0))
+        return out
+
+    def offer_potential(self, me: Government) -> Array:
+        """Expected gain of the best offer of any scope, were every channel open."""
+        out = np.zeros(me.n, dtype=FLOAT)
+        for k in OFFERED_BY_AGENTS:
+            open_ = self.model.package_open(k)
+            if open_.any():
+                out = np.maximum(out, np.where(open_, self.offer_gain(me, k), 0.0))
+        return out
+
+    def upgrade_gain(self, me: Government, target: Array) -> Array:
+        """Gain to ``me`` from the channel moving to ``target``: better offers become
+        possible, less the face of admitting talks and, for China, of being summoned to a
+        leader call without groundwork (cn-equal-basis)."""
+        gain = self.channel_value(me, target) - self.channel_value(me, self.channel)
+        if self.back_channel:  # what is already possible in private needs no upgrade
+            _, private = self.best_offer(me, private=True)
+            gain = np.minimum(gain, np.maximum(self.channel_value(me, target) - private, 0.0))
+        cost = np.where(target >= 2, self.acknowledge_cost(me), 0.0)
+        if me.side == "cn":
+            skipped = np.maximum(target - self.channel - 1, 0)
+            cost = cost + self.face_cost(me, FLOAT(self.p["face.leader_jump_size"]) * skipped,
+                                         self.p["face.multiplier_public"])
+        return self.p["deal.channel_option_discount"] * gain - cost
+
+    def upgrade_gaps(self, me: Government, target: Array) -> Array:
+        """``upgrade_gain`` for each of ``me``'s possible types (K x runs)."""
+        gain = self.upgrade_gain(me, target)
+        face_part = np.where(target >= 2, self.acknowledge_cost(me), 0.0)
+        if me.side == "cn":
+            skipped = np.maximum(target - self.channel - 1, 0)
+            face_part = face_part + self.face_cost(
+                me, FLOAT(self.p["face.leader_jump_size"]) * skipped,
+                self.p["face.multiplier_public"])
+        per_resolve = face_part / me.resolve
+        return (gain + face_part)[None, :] - me.types * per_resolve[None, :]
+
+    # --- matched step-downs --------------------------------------------------------------
+    def matched_parts(self, me: Government) -> Terms:
+        """Matched, simultaneous cuts of both broad layers (lit-bagwell-staiger1999), at
+        resolve 1 (face part separate)."""
+        key = ("matched", me.side)
         if key not in self._cache:
             size = self.concession_size(me, self.state(me, "matched"))
-            face = self.face_cost(me, size, self.p["face.multiplier_matched"], known)
+            face = self.face_unit(me) * self.p["face.multiplier_matched"] * size
             self._cache[key] = self.outcome(me, "matched").plus(face=-face)
         return self._cache[key]  # type: ignore[return-value]
 
-    def ratified_matched(self, me: Government) -> Array:
-        """Whether matched cuts lie in the side's win-set."""
-        key = ("ratified_matched", me.side)
-        if key not in self._cache:
-            face = -self.matched_terms(me, known=False).face
-            self._cache[key] = me.ratifies(self.deltas(me, "now", "matched", self.horizon, face),
-                                           self.p["decision.ratification_threshold"])
-        return self._cache[key]  # type: ignore[return-value]
+    def matched_terms(self, me: Government) -> Terms:
+        """Matched cuts for ``me`` at its own resolve."""
+        parts = self.matched_parts(me)
+        return parts.plus(face=parts.face * (me.resolve - 1.0))
 
-    def acceptance(self, rival: Government, k: int) -> Array:
-        """The proposer's estimate of the chance the rival accepts package ``k``."""
-        key = ("acceptance", rival.side, k)
-        if key not in self._cache:
-            gain = self.package_terms(rival, k, known=False).total - self.hold(rival).total
-            self._cache[key] = sigmoid(self.lam * gain) * self.ratified(rival, k)
-        return self._cache[key]  # type: ignore[return-value]
-
-    def offerable(self) -> Array:
-        """Per run, the package index either side would put forward next (-1: none)."""
-        key = ("offerable",)
-        if key not in self._cache:
-            m = self.model
-            nxt = np.full(m.n, -1, dtype=np.int16)
-            for name in reversed(LADDER):
-                k = next(i for i, pkg in enumerate(PACKAGES) if pkg.name == name)
-                ok = (self.channel >= PACKAGES[k].channel) & m.package_open(k)
-                nxt = np.where(ok, k, nxt)
-            self._cache[key] = nxt
-        return self._cache[key]  # type: ignore[return-value]
-
-    def channel_values(self, me: Government, known: bool = True) -> tuple[Array, Array]:
-        """Value of each channel level 0..4 (each 5 x runs), for staying and for climbing.
-
-        Staying at a level is worth the best deal it allows; reaching a level is also worth
-        a discounted share of the levels above it, since talks climb step by step.
-        """
-        key = ("channel_values", me.side, known)
-        if key in self._cache:
-            return self._cache[key]  # type: ignore[return-value]
-        m, rival = self.model, me.rival
-        hold = self.hold(me).total
-        stay = np.zeros((5, m.n), dtype=FLOAT)
-        for name in LADDER:
-            k = next(i for i, pkg in enumerate(PACKAGES) if pkg.name == name)
-            gain = np.maximum(self.package_terms(me, k, known).total - hold, 0.0)
-            gain = gain * self.acceptance(rival, k) * self.ratified(me, k) * m.package_open(k)
-            stay[PACKAGES[k].channel:] = np.maximum(stay[PACKAGES[k].channel:], gain)
-        discount = self.p["deal.channel_option_discount"]
-        stay *= discount
-        climb = stay.copy()
-        for level in range(3, -1, -1):
-            climb[level] = np.maximum(climb[level], discount * climb[level + 1])
-        self._cache[key] = (stay, climb)
-        return stay, climb
-
-    def upgrade_gain(self, me: Government, target: Array, responder: bool,
-                     known: bool = True) -> Array:
-        """Gain to ``me`` from the channel moving to ``target``, less its face costs."""
-        stay, climb = self.channel_values(me, known)
-        now = np.take_along_axis(stay, self.channel[None, :].astype(np.intp), 0)[0]
-        new = np.take_along_axis(climb, target[None, :].astype(np.intp), 0)[0]
-        cost = np.where(target >= 2, self.acknowledge_cost(me, known), 0.0)
-        if responder and me.side == "cn":
-            skipped = np.maximum(target - self.channel - 1, 0)
-            cost = cost + self.face_cost(me, FLOAT(self.p["face.leader_jump_size"]) * skipped,
-                                         self.p["face.multiplier_public"], known)
-        return new - now - cost
+    def matched_gaps(self, me: Government) -> Array:
+        """Gain from matched cuts over holding out, for each of ``me``'s types."""
+        parts = self.matched_parts(me)
+        base = parts.total - parts.face - self.hold(me).total
+        return base[None, :] + me.types * parts.face[None, :]
 
 
-def choose(me: Government, ctx: WeekContext) -> None:
-    """Pick each run's move by logit quantal response, then apply scenario events."""
-    from sim.model.moves import MOVES, priced
-
-    model = ctx.model
-    n = model.n
-    eu = np.full((len(MOVES), n), -np.inf, dtype=FLOAT)
-    table: list[Terms | None] = []
-    for i, move in enumerate(MOVES):
-        ok = move.available(me, ctx)
-        if not ok.any():
-            table.append(None)
-            continue
-        terms = priced(move, move.terms(me, ctx), ctx)
-        table.append(terms)
-        eu[i] = np.where(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
-    # Inverse-CDF draw from P(a) ~ exp(lambda (EU(a) - max EU)), over available rows only.
-    rows = [i for i, terms in enumerate(table) if terms is not None]
-    top = eu[rows].max(axis=0)
-    if ctx.lam > 0:
-        weights = [np.exp(ctx.lam * (eu[i] - top)) for i in rows]
-    else:  # lambda = 0: uniform over the available moves
-        weights = [np.isfinite(eu[i]).astype(FLOAT) for i in rows]
-    threshold = model.uniform() * sum(weights)
-    choice = np.full(n, rows[-1], dtype=np.int8)
-    cumulative = np.zeros(n, dtype=FLOAT)
-    undecided = np.ones(n, dtype=bool)
-    for i, w in zip(rows[:-1], weights[:-1], strict=True):
-        cumulative += w
-        now = undecided & (cumulative > threshold)
-        choice[now] = i
-        undecided &= ~now
-    # a choice must be available: guard against rounding at the top of the cumulative sum
-    bad = ~np.isfinite(eu[choice, np.arange(n)])
+def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
+    """Index of the move chosen in each run: logit quantal response on ``eu`` (moves x
+    runs, -inf where unavailable) with precision ``lam``, or the best move."""
+    finite = np.isfinite(eu)
+    if best_response:
+        return eu.argmax(axis=0)
+    top = np.where(finite, eu, -np.inf).max(axis=0)
+    if lam > 0:
+        z = np.where(finite, lam * (np.where(finite, eu, 0.0) - top), -np.inf)
+        w = np.where(finite, np.exp(np.minimum(z, 0.0)), 0.0)
+    else:
+        w = finite.astype(FLOAT)
+    cum = np.cumsum(w, axis=0)
+    threshold = u * cum[-1]
+    choice = (cum <= threshold[None, :]).sum(axis=0)
+    choice = np.minimum(choice, eu.shape[0] - 1)
+    bad = ~finite[choice, np.arange(eu.shape[1])]
     if bad.any():
         choice[bad] = eu[:, bad].argmax(axis=0)
-    me.choice = choice
-    me.choice_arg = np.full(n, -1, dtype=np.int16)
-    me.scripted = np.zeros(n, dtype=np.int16)  # 1 + index of the event that set the move
-    model.events.apply(me, ctx, eu, table)
-    model.events.apply_player(me, ctx, eu, table)
-    me.eu = eu
-    me.table = table
+    return choice
+
+
+def choice_probabilities(eu: Array, lam: float) -> Array:
+    """Logit choice probabilities of every move (moves x runs)."""
+    finite = np.isfinite(eu)
+    top = np.where(finite, eu, -np.inf).max(axis=0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = np.where(finite, lam * (np.where(finite, eu, 0.0) - top), -np.inf)
+    w = np.where(finite, np.exp(np.minimum(z, 0.0)), 0.0)
+    return w / np.maximum(w.sum(axis=0), 1e-30)

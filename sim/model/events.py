@@ -1,16 +1,22 @@
 """Scenario events: moves a scenario puts to an actor, timed or conditional.
 
-A ``forced`` event happens (once it is available); a ``proposed`` one is put to the
-agent, who takes it or keeps its own choice by the same logit rule it uses for every
-move, so a declined proposal is recorded as declined.  When the move is itself a proposal
-to the rival (an offer, a channel upgrade, matched cuts), the rival's answer the next week
-is recorded too: accepted or rejected.  Conditions are structured data (another event has
-taken effect, or a state variable against a threshold), never evaluated code.
+A scripted *proposal* to the rival (an offer, a channel upgrade above working level,
+matched cuts) is a standing policy: it goes on the table beside the agent's own moves and
+does not take the agent's move slot; the rival answers it every week it stands.  A
+``forced`` proposal is put on the table whatever the actor thinks of it; a ``proposed`` one
+only if the actor's agent would go along with it (it takes it by the same logit rule it
+uses for every choice, comparing the policy with holding out).  Any other scripted move
+(an escalation, a step-down, a denial) is the week's move: ``forced`` replaces the agent's
+choice, ``proposed`` is taken or declined against the agent's own best choice.  Conditions
+are structured data (another event has taken effect, or a state variable against a
+threshold), never evaluated code.
 
 Status of an event in a run: ``pending`` (its week or condition never came, or the move was
 never available), ``declined`` (put to its actor, who chose otherwise), ``done`` (made),
-``awaiting`` (a proposal made, not yet answered), ``accepted`` / ``rejected`` (the rival's
-answer to it).  Only ``done`` and ``accepted`` count as having taken effect.
+``awaiting`` (a proposal on the table, not yet answered), ``accepted`` / ``rejected`` (the
+rival's answer to it).  Only ``done`` and ``accepted`` count as having taken effect.  With
+``retry`` a declined move is put again the next week, and a rejected proposal stays on the
+table.
 """
 
 from __future__ import annotations
@@ -20,14 +26,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.decision import Terms
+from sim.model.choice import ACCEPT, REJECT
+from sim.model.decision import Terms, sigmoid
 from sim.model.moves import (
     INDEX,
     MOVES,
     channel_terms,
+    matched_offer_terms,
     offer_terms,
     priced,
-    sigmoid_gain,
     step_down_terms,
 )
 from sim.model.packages import INDEX as PACKAGE_INDEX
@@ -94,15 +101,15 @@ class EventBook:
 
     def apply(self, me: Government, ctx: WeekContext, eu: Array,
               table: list[Terms | None]) -> None:
-        """Override or put to the agent the events of ``me`` due this week (none while a
-        human player makes this side's move: the player's move replaces the script)."""
+        """Put the events of ``me`` due this week to the agent (none while a human player
+        makes this side's move: the player's move replaces the script)."""
         u = self.model.uniform()
         if me.side in self.model.player_moves:
             return
         for j, ev in enumerate(self.events):
             if ev.actor != me.side:
                 continue
-            due = self.due(j) & (me.scripted == 0)  # one scripted move per side and week
+            due = self.due(j)
             if not due.any():
                 continue
             i = INDEX[ev.move]
@@ -110,10 +117,19 @@ class EventBook:
             self.status[j] = np.where(moot, DONE, self.status[j])
             due &= ~moot
             arg, ok, terms = self._variant(me, ctx, ev, eu, table)
+            policy = self._is_policy(ev, arg)
+            if policy.any():
+                self._table(j, ev, me, ctx, due & ok & policy, arg, terms, u)
+            due &= ~policy
+            if MOVES[i].answer:  # a scripted answer to what the rival has on the table
+                self._answer(j, ev, me, ctx, due & ok, terms, u)
+                continue
+            due &= me.scripted == 0  # one scripted move per side and week
             go = due & ok
             if ev.mode == "proposed":
                 chosen = eu[me.choice, np.arange(me.n)]
-                take = u < sigmoid_gain(ctx, terms.total - chosen) if terms else u < 0.5
+                gain = (terms.total - chosen) if terms is not None else np.zeros(me.n)
+                take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
                 declined = go & ~take
                 self.declines[j] += declined
                 if not ev.retry:
@@ -122,11 +138,101 @@ class EventBook:
             me.choice = np.where(go, i, me.choice).astype(np.int8)
             me.choice_arg = np.where(go, arg, me.choice_arg).astype(np.int16)
             me.scripted = np.where(go, j + 1, me.scripted).astype(np.int16)
-            self.status[j] = np.where(go, AWAITING if MOVES[i].proposal else DONE,
-                                      self.status[j])
-            if MOVES[i].proposal:
-                self.made[j] |= go
+            self.status[j] = np.where(go, DONE, self.status[j])
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
+
+    def _answer(self, j: int, ev: EventSpec, me: Government, ctx: WeekContext, due: Array,
+                terms: Terms | None, u: Array) -> None:
+        """A scripted accept or reject: it sets the side's answer, not its move."""
+        go = due.copy()
+        if ev.mode == "proposed":
+            gain = me.answer_gain if ev.move == "accept" else -me.answer_gain
+            take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
+            declined = go & ~take
+            self.declines[j] += declined
+            if not ev.retry:
+                self.status[j] = np.where(declined, DECLINED, self.status[j])
+            go &= take
+        code = ACCEPT if ev.move == "accept" else REJECT
+        rival = me.rival
+        me.answer = np.where(go, code, me.answer).astype(np.int8)
+        me.answer_target = np.where(go, np.where(rival.standing_kind != 0, 2, 1),
+                                    me.answer_target).astype(np.int8)
+        me.answer_scripted = me.answer_scripted | go
+        self.status[j] = np.where(go, DONE, self.status[j])
+        self.fired_week[j] = np.where(due, self.model.week, self.fired_week[j])
+
+    def _is_policy(self, ev: EventSpec, arg: Array) -> Array:
+        """Runs in which the event is a proposal to the rival (a standing policy)."""
+        move = MOVES[INDEX[ev.move]]
+        if not move.proposal:
+            return np.zeros(self.model.n, dtype=bool)
+        if move.name == "open_channel":
+            target = arg if ev.level is not None else self.model.channel_target[ev.actor]
+            return np.asarray(target) >= 2
+        return np.ones(self.model.n, dtype=bool)
+
+    def _table(self, j: int, ev: EventSpec, me: Government, ctx: WeekContext, due: Array,
+               arg: Array, terms: Terms | None, u: Array) -> None:
+        """Put proposal ``j`` on the table as a standing policy where the actor goes along
+        (always if forced), unless another standing proposal is there already."""
+        free = due & (me.standing_kind == 0)
+        if not free.any():
+            return
+        if ev.mode == "proposed" and terms is not None:
+            gain = terms.total - ctx.hold(me).total
+            take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
+            declined = free & ~take
+            self.declines[j] += declined
+            if not ev.retry:
+                self.status[j] = np.where(declined, DECLINED, self.status[j])
+            free &= take
+        kind = MOVES[INDEX[ev.move]].proposal
+        me.standing_kind = np.where(free, kind, me.standing_kind).astype(np.int8)
+        me.standing_arg = np.where(free, arg, me.standing_arg).astype(np.int16)
+        me.standing_event = np.where(free, j, me.standing_event).astype(np.int16)
+        self.status[j] = np.where(free, AWAITING, self.status[j])
+        self.fired_week[j] = np.where(free, self.model.week, self.fired_week[j])
+
+    def answered_standing(self, proposer: Government, accepted: Array,
+                          rejected: Array) -> None:
+        """The rival answered ``proposer``'s standing proposals: an accepted one took
+        effect; a rejected one stays on the table if its event retries, else is withdrawn."""
+        for j, ev in enumerate(self.events):
+            if ev.actor != proposer.side:
+                continue
+            mine = proposer.standing_event == j
+            acc, rej = accepted & mine, rejected & mine
+            self.status[j] = np.where(acc, ACCEPTED, self.status[j])
+            self.rejections[j] += rej
+            withdraw = acc | (rej & (not ev.retry))
+            if not ev.retry:
+                self.status[j] = np.where(rej, REJECTED, self.status[j])
+            proposer.standing_kind = np.where(withdraw, 0, proposer.standing_kind).astype(
+                np.int8)
+            proposer.standing_arg = np.where(withdraw, -1, proposer.standing_arg).astype(
+                np.int16)
+            proposer.standing_event = np.where(withdraw, -1, proposer.standing_event).astype(
+                np.int16)
+
+    def withdraw_moot(self, gov: Government) -> None:
+        """Standing proposals that can no longer be carried out (their package is in force
+        or closed, the channel is already at their level) leave the table."""
+        m = self.model
+        kind, arg = gov.standing_kind, gov.standing_arg
+        moot = np.zeros(m.n, dtype=bool)
+        for k in np.unique(np.where(kind == 1, arg, -1)):
+            if k >= 0:
+                moot |= (kind == 1) & (arg == k) & ~m.package_open(int(k))
+        moot |= (kind == 2) & (m.channel >= arg)
+        if moot.any():
+            for j, ev in enumerate(self.events):
+                if ev.actor == gov.side:
+                    sel = moot & (gov.standing_event == j)
+                    self.status[j] = np.where(sel, DONE, self.status[j])
+            gov.standing_kind = np.where(moot, 0, kind).astype(np.int8)
+            gov.standing_arg = np.where(moot, -1, arg).astype(np.int16)
+            gov.standing_event = np.where(moot, -1, gov.standing_event).astype(np.int16)
 
     def can_make(self, ev: EventSpec) -> bool:
         """Whether the move of ``ev``, with its package, level or layer, is possible now in
@@ -146,6 +252,15 @@ class EventBook:
         ev = self.model.player_moves.pop(me.side, None)
         if ev is None:
             return
+        if MOVES[INDEX[ev.move]].answer:  # the player answers the rival's proposal
+            if not (me.answer != 0).all():
+                raise MoveNotAvailable(f"{me.label} has no proposal to answer this week")
+            me.answer = np.full(me.n, ACCEPT if ev.move == "accept" else REJECT, dtype=np.int8)
+            me.answer_scripted = np.ones(me.n, dtype=bool)
+            me.choice = np.full(me.n, INDEX["hold"], dtype=np.int8)
+            me.choice_arg = np.full(me.n, -1, dtype=np.int16)
+            me.scripted = np.full(me.n, PLAYER, dtype=np.int16)
+            return
         arg, ok, _ = self._variant(me, ctx, ev, eu, table)
         if not ok.all():
             raise MoveNotAvailable(f"{ev.move} is not available to {me.label} this week")
@@ -163,7 +278,7 @@ class EventBook:
             return m.in_force[PACKAGE_INDEX[ev.package]]
         return np.zeros(m.n, dtype=bool)
 
-    def _variant(self, me: Government, ctx: WeekContext, ev: EventSpec, eu: Array,
+    def _variant(self, me: Government, ctx: WeekContext, ev: EventSpec, eu: Array | None,
                  table: list[Terms | None]) -> tuple[Array, Array, Terms | None]:
         """The event's argument, availability and terms in every run."""
         m, n = self.model, me.n
@@ -171,39 +286,25 @@ class EventBook:
         move = MOVES[i]
         if ev.package is not None:
             k = PACKAGE_INDEX[ev.package]
-            ok = ((me.pending_kind == 0) & (ctx.channel >= PACKAGES[k].channel)
-                  & m.package_open(k))
+            ok = (ctx.channel >= PACKAGES[k].channel) & m.package_open(k)
             return np.full(n, k), ok, priced(move, offer_terms(me, ctx, np.full(n, k)), ctx)
         if ev.level is not None:
             target = np.full(n, ev.level, dtype=np.int8)
-            ok = (ctx.channel < ev.level) & (me.pending_kind == 0)
+            ok = ctx.channel < ev.level
             return target, ok, priced(move, channel_terms(me, ctx, target), ctx)
         if ev.layer is not None:
             key = f"step_down:{me.side}:{ev.layer}"
             size = ctx.concession_size(me, ctx.state(me, key))
             return (np.full(n, me.spec.layers.index(ev.layer)), size > 0,
                     priced(move, step_down_terms(me, ctx, key), ctx))
-        return np.full(n, -1), np.isfinite(eu[i]), table[i]
-
-    def settle(self, proposer: Government, took_effect: Array) -> None:
-        """This week's proposals of ``proposer`` are on the table; those that needed no
-        answer (they took effect at once) are accepted, the rest await the rival."""
-        for j, ev in enumerate(self.events):
-            if ev.actor == proposer.side:
-                made = self.made[j]
-                self.status[j] = np.where(made & took_effect, ACCEPTED, self.status[j])
-                self.awaiting[j] |= made & ~took_effect
-                self.made[j] = False
-
-    def answered(self, proposer: Government, accepted: Array) -> None:
-        """The rival answered ``proposer``'s pending proposals: accepted or rejected."""
-        for j, ev in enumerate(self.events):
-            if ev.actor == proposer.side:
-                waiting = self.awaiting[j]
-                rejected = waiting & ~accepted
-                self.rejections[j] += rejected
-                self.status[j] = np.where(waiting & accepted, ACCEPTED, self.status[j])
-                # a rejected proposal is put again next week if the event retries
-                self.status[j] = np.where(rejected, PENDING if ev.retry else REJECTED,
-                                          self.status[j])
-                self.awaiting[j] = False
+        if move.name == "step_down_matched":
+            ok = ctx.concession_size(me.rival, ctx.state(me.rival, "matched")) > 0
+            return np.full(n, -1), ok, priced(move, matched_offer_terms(me, ctx), ctx)
+        if move.name == "offer" or move.name == "offer_private":
+            k, _ = ctx.best_offer(me, private=move.name == "offer_private")
+            return k, k >= 0, table[i] if table else None
+        if move.name == "open_channel":
+            target = ctx.channel_target[me.side]
+            return target, ctx.channel < 4, priced(move, channel_terms(me, ctx, target), ctx)
+        ok = move.available(me, ctx)
+        return np.full(n, -1), ok, (table[i] if table else None)

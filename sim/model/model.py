@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.agents import SIDES, SPECS, Government, peak_layers
+from sim.model.agents import K, SIDES, SPECS, TYPE_PRIOR, Government, peak_layers
+from sim.model.choice import ACCEPT, REJECT, choose, update_beliefs
 from sim.model.config import ACTORS, RunConfig, ScriptedEvent
 from sim.model.decision import WeekContext
 from sim.model.economics import FLOAT, Economy, Pain, Posture, elasticity
@@ -23,6 +24,7 @@ from sim.model.moves import INDEX, MOVES, side_effect
 from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.packages import PACKAGES
 from sim.model.parameters import BY_NAME, defaults, resolve
+from sim.model.recorder import DEESCALATION_KINDS, Recorder
 
 if TYPE_CHECKING:
     from sim.model.config import RunSpec
@@ -30,8 +32,8 @@ if TYPE_CHECKING:
 Array = np.ndarray
 BLOCK = 1024
 
-DEESCALATION_KINDS = ("none", "unilateral_us", "unilateral_cn", "private_us", "private_cn",
-                      "matched", *(f"deal_{pkg.name}" for pkg in PACKAGES))
+PAUSED = ("us.reciprocal", "cn.retaliatory", "cn.rare_earth", "us.export_controls")
+"""What snaps back when a pause expires: the broad layers and the tools a pause lifts."""
 
 
 @functools.cache
@@ -102,9 +104,9 @@ class TradeWarModel(mesa.Model):
         self.week = 0
         self.horizon = self.config.weeks
         self.start = self.config.start_date
-        sigma = p["decision.resolve_sigma"]
-        self.us = Government(self, "us", runs, p, np.exp(sigma * self.normal()))
-        self.cn = Government(self, "cn", runs, p, np.exp(sigma * self.normal()))
+        cum = np.cumsum(TYPE_PRIOR)[:-1]
+        self.us = Government(self, "us", runs, p, np.searchsorted(cum, self.uniform()))
+        self.cn = Government(self, "cn", runs, p, np.searchsorted(cum, self.uniform()))
         self.us.rival, self.cn.rival = self.cn, self.us
         self.governments = (self.us, self.cn)
         self.channel = np.full(runs, int(p["initial.channel"]), dtype=np.int8)
@@ -114,11 +116,13 @@ class TradeWarModel(mesa.Model):
         self._truce_snapshot: dict[str, Array] = {}
         self._predeal: dict[str, Array] = {}
         self.face_ref = BY_NAME["initial.cn_face"].default
-        self.demand_noise = np.zeros(runs, dtype=FLOAT)
+        self.pressure_growth = {side: np.zeros(runs, dtype=FLOAT) for side in SIDES}
+        self.failed = {side: np.zeros(runs, dtype=bool) for side in SIDES}
         self.events = EventBook(self.config.events, self)
         self.player_moves: dict[str, ScriptedEvent] = {}  # side -> a human player's next move
         self.pain_scale = reference_pain()
         self.channel_target = {side: self.channel.copy() for side in SIDES}
+        self._open: Array | None = None
         self.recorder = Recorder(self, sample)
         self.recorder.record_state(self.current_pain())
 
@@ -181,15 +185,37 @@ class TradeWarModel(mesa.Model):
 
     # --- deals --------------------------------------------------------------------------
     def package_open(self, k: int) -> Array:
-        """Runs in which package ``k`` can still be put forward."""
-        comprehensive = self.in_force[PACKAGE_INDEX["comprehensive"]] | self.in_force[
-            PACKAGE_INDEX["phase_one"]]
-        name = PACKAGES[k].name
-        if name == "fentanyl_for_precursors":
-            return ~self.in_force[k] & ~comprehensive & (self.us.layers["fentanyl"] > 0)
-        if name == "truce":
-            return ~comprehensive & (self.truce_left <= 4)
-        return ~comprehensive
+        """Runs in which package ``k`` can be put forward: no comprehensive deal is in
+        force, the package would still change something, and a pause can be agreed only
+        when none runs or the one that runs is near its end (a renewal)."""
+        if self._open is None:
+            self._open = self._packages_open()
+        return self._open[k]
+
+    def _packages_open(self) -> Array:
+        from sim.model.moves import layer_target
+
+        p = self.p
+        done = np.zeros(self.n, dtype=bool)
+        for k, pkg in enumerate(PACKAGES):
+            if pkg.channel == 4:
+                done |= self.in_force[k]
+        out = np.zeros((len(PACKAGES), self.n), dtype=bool)
+        for k, pkg in enumerate(PACKAGES):
+            changes = np.zeros(self.n, dtype=bool)
+            for gov, targets, lifted in ((self.us, pkg.us_layers, pkg.us_tools_lifted),
+                                         (self.cn, pkg.cn_layers, pkg.cn_tools_lifted)):
+                for layer, level in targets.items():
+                    changes |= gov.layers[layer] > layer_target(level, p, gov.side, layer) + 1e-6
+                for tool in lifted:
+                    changes |= gov.tools[tool] > 0
+            if pkg.temporary:
+                ok = self.truce_left <= 4
+                changes |= self.truce_left > 0  # a renewal extends the pause
+            else:
+                ok = ~self.in_force[k]
+            out[k] = ok & changes & ~done
+        return out
 
     def channel_targets(self) -> dict[str, Array]:
         """Level each side's channel proposal aims at this week (US may go for a leader call)."""
@@ -201,50 +227,68 @@ class TradeWarModel(mesa.Model):
 
     # --- the week -----------------------------------------------------------------------
     def step(self) -> None:
-        """Advance every run by one week: both governments decide, then moves resolve."""
-        self.demand_noise = self.p["us.demand_volatility"] * self.normal()
+        """Advance every run by one week: both governments answer and move (Mesa's agent
+        step), beliefs update on what each saw, then the moves resolve jointly."""
+        self._open = None
         self.channel_target = self.channel_targets()
         self.context = WeekContext(self)
-        for gov in self.governments:
-            gov.decide()
+        self.agents_by_type[Government].do("step")
+        update_beliefs(self, self.context)
         self.resolve_moves()
         self.week += 1
         self.after_week()
 
+    def decide(self, gov: Government) -> None:
+        """The weekly decision of ``gov`` (``sim.model.choice.choose``)."""
+        choose(gov, self.context)
+
     def resolve_moves(self) -> None:
-        """Apply both sides' moves jointly: answers first, then unilateral moves, then
-        the new proposals."""
+        """Apply both sides' answers and moves jointly: answers first, then unilateral
+        moves, then the new proposals."""
         ctx = self.context
         for gov in self.governments:
             gov.conceded = np.zeros(self.n, dtype=bool)
+            self.failed[gov.side] = np.zeros(self.n, dtype=bool)
         # crossing offers of one package, both accepted, make one deal, not two
         self.concluded = np.zeros((len(PACKAGES), self.n), dtype=bool)
+        # one ratification draw per side and week, whatever is signed (batch invariance)
+        self.ratify_draw = {gov.side: self.uniform() for gov in self.governments}
         self.recorder.before_resolve()
         for me in self.governments:
             self._answer(me)
         for me in self.governments:
             self._unilateral(me, ctx)
         self._propose(ctx)
+        for gov in self.governments:
+            self.events.withdraw_moot(gov)
 
     def _answer(self, me: Government) -> None:
-        """``me`` answers the proposal the rival made last week; the proposal then lapses."""
+        """``me`` answers what the rival has on the table: last week's proposal (which then
+        lapses) or a standing proposal of the scenario."""
         rival = me.rival
-        accept = me.choice == INDEX["accept"]
-        kind, arg = rival.pending_kind, rival.pending_arg
-        for k in range(len(PACKAGES)):
-            mask = accept & (kind == 1) & (arg == k)
-            if mask.any():
-                self.conclude(k, mask)
-        upgrade = accept & (kind == 2)
+        on_table = me.answer != 0
+        accept = me.answer == ACCEPT
+        standing = me.answer_target == 2
+        kind = np.where(standing, rival.standing_kind, rival.pending_kind)
+        arg = np.where(standing, rival.standing_arg, rival.pending_arg)
+        private = ~standing & rival.pending_private
+        yes = accept & on_table
+        for k in np.unique(np.where(yes & (kind == 1), arg, -1)):
+            if k >= 0:
+                self.conclude(int(k), yes & (kind == 1) & (arg == k), proposer=rival,
+                              private=private)
+        upgrade = yes & (kind == 2)
         if upgrade.any():
             self.upgrade_channel(upgrade, arg, responder=me)
-        matched = accept & (kind == 3)
+        matched = yes & (kind == 3)
         if matched.any():
             self.matched_cut(matched)
-        self.recorder.declined[me.side] += (kind != 0) & ~accept
-        self.events.answered(rival, accept & (kind != 0))
-        rival.pending_kind = np.zeros(self.n, dtype=np.int8)
-        rival.pending_arg = np.full(self.n, -1, dtype=np.int16)
+        self.recorder.declined[me.side] += on_table & ~accept
+        self.events.answered_standing(rival, yes & standing, (me.answer == REJECT) & standing)
+        lapsed = on_table & ~standing | (rival.pending_kind != 0)
+        rival.pending_kind = np.where(lapsed, 0, rival.pending_kind).astype(np.int8)
+        rival.pending_arg = np.where(lapsed, -1, rival.pending_arg).astype(np.int16)
+        rival.pending_private = np.where(lapsed, False, rival.pending_private)
 
     def _unilateral(self, me: Government, ctx: WeekContext) -> None:
         p, c = self.p, me.choice
@@ -253,6 +297,7 @@ class TradeWarModel(mesa.Model):
         if esc.any():
             self.apply_state(me, side_effect(me, ctx, f"escalate:{me.side}"), esc)
             me.face = me.face + FLOAT(kappa) * esc
+            self._mobilise_audience(me.rival, esc)  # the rival's hawks rally
         alone = c == INDEX["step_down_alone"]
         if alone.any():
             for layer_no, layer in [(-1, ""), *enumerate(me.spec.layers)]:
@@ -282,12 +327,22 @@ class TradeWarModel(mesa.Model):
             cn.choice == INDEX["step_down_matched"])
         if both_matched.any():
             self.matched_cut(both_matched)
+        talks = int(self.p["channel.talks_weeks"])
         for me in self.governments:
             c, arg = me.choice, me.choice_arg
-            offer = c == INDEX["offer"]
-            pkg = np.where(arg >= 0, arg, ctx.offerable())
-            me.pending_kind = np.where(offer, 1, me.pending_kind).astype(np.int8)
-            me.pending_arg = np.where(offer, pkg, me.pending_arg).astype(np.int16)
+            for name, private in (("offer", False), ("offer_private", True)):
+                offer = c == INDEX[name]
+                if offer.any():
+                    best, _ = ctx.best_offer(me, private=private)
+                    pkg = np.where(arg >= 0, arg, best)
+                    me.pending_kind = np.where(offer, 1, me.pending_kind).astype(np.int8)
+                    me.pending_arg = np.where(offer, pkg, me.pending_arg).astype(np.int16)
+                    me.pending_private = np.where(offer, private, me.pending_private)
+                    me.choice_arg = np.where(offer, pkg, me.choice_arg).astype(np.int16)
+                    if private:
+                        for gov in self.governments:
+                            gov.private_talks = np.where(offer, talks, gov.private_talks
+                                                         ).astype(np.int16)
             opened = c == INDEX["open_channel"]
             target = np.where(arg >= 0, arg, ctx.channel_target[me.side])
             direct = opened & (target <= 1)
@@ -296,9 +351,9 @@ class TradeWarModel(mesa.Model):
             ask = opened & ~direct
             me.pending_kind = np.where(ask, 2, me.pending_kind).astype(np.int8)
             me.pending_arg = np.where(ask, target, me.pending_arg).astype(np.int16)
+            me.choice_arg = np.where(opened, target, me.choice_arg).astype(np.int16)
             matched = (c == INDEX["step_down_matched"]) & ~both_matched
             me.pending_kind = np.where(matched, 3, me.pending_kind).astype(np.int8)
-            self.events.settle(me, direct | both_matched)
 
     # --- applying outcomes --------------------------------------------------------------
     def apply_state(self, me: Government, after, mask: Array) -> None:
@@ -336,11 +391,23 @@ class TradeWarModel(mesa.Model):
         for gov in self.governments:
             self.concede(gov, afters[gov.side], mask, "matched", m)
 
-    def conclude(self, k: int, mask: Array) -> None:
-        """Both sides carry out package ``k`` where ``mask`` holds."""
+    def conclude(self, k: int, mask: Array, proposer: Government | None = None,
+                 private: Array | None = None) -> None:
+        """Package ``k``, accepted where ``mask`` holds, goes to both sides' constituencies;
+        where both ratify it, both sides carry it out (lit-putnam1988).  A deal agreed in
+        private is announced: the talks are admitted and the channel rises to the level
+        that signs it."""
         pkg = PACKAGES[k]
         ctx = self.context
         mask = mask & ~self.concluded[k]
+        ok_us = self.ratify_draw["us"] < ctx.ratification(self.us, k)
+        ok_cn = self.ratify_draw["cn"] < ctx.ratification(self.cn, k)
+        self.failed["us"] |= mask & ~ok_us
+        self.failed["cn"] |= mask & ~ok_cn
+        self.recorder.failed_at_home(mask & ~(ok_us & ok_cn), mask & ~ok_us, mask & ~ok_cn)
+        mask = mask & ok_us & ok_cn
+        if not mask.any():
+            return
         self.concluded[k] |= mask
         first = mask & ~self.in_force.any(axis=0) & (self.truce_left == 0)
         self._snapshot(self._predeal, first)
@@ -351,13 +418,16 @@ class TradeWarModel(mesa.Model):
                                        self.truce_left).astype(np.int16)
         else:
             self.in_force[k] |= mask
-            if pkg.name in ("comprehensive", "phase_one"):
+            if pkg.channel == 4:
                 self.truce_left = np.where(mask, 0, self.truce_left).astype(np.int16)
-        posture = "pkg:comprehensive" if pkg.name == "phase_one" else f"pkg:{pkg.name}"
-        afters = {gov.side: side_effect(gov, ctx, posture) for gov in self.governments}
+        afters = {gov.side: side_effect(gov, ctx, f"pkg:{k}") for gov in self.governments}
         for gov in self.governments:
             self.concede(gov, afters[gov.side], mask, f"deal_{pkg.name}",
                          cost=-ctx.package_terms(gov, k).face, size=ctx.package_size(gov, k))
+            gov.acknowledges = np.where(mask, 1.0, gov.acknowledges)
+            gov.private_talks = np.where(mask, 0, gov.private_talks).astype(np.int16)
+        self.channel = np.where(mask, np.maximum(self.channel, pkg.channel),
+                                self.channel).astype(np.int8)
         self.recorder.dealt(mask, k)
 
     def upgrade_channel(self, mask: Array, target: Array, responder: Government) -> None:
@@ -393,52 +463,97 @@ class TradeWarModel(mesa.Model):
                         group[name] = np.where(back, np.maximum(group[name], saved), group[name])
             gov.invalidate()
 
+    def snapback_level(self, gov: Government, name: str, level: Array) -> Array:
+        """What ``name`` of ``gov`` returns to when the running pause ends (itself if no
+        pause runs or it is not paused)."""
+        key = f"{gov.side}.{name}"
+        saved = self._truce_snapshot.get(key)
+        if key not in PAUSED or saved is None:
+            return level
+        back = (self.truce_left > 0) & ~np.isnan(saved)
+        return np.where(back, np.maximum(level, saved), level)
+
+    def _mobilise_audience(self, gov: Government, mask: Array) -> None:
+        """Hawks and nationalists rally after a rival escalation or a leak (lit-weiss2014)."""
+        jump = FLOAT(self.p["pressure.audience_jump"])
+        for group in gov.constituencies:
+            if not group.economic:
+                group.mobilisation = group.mobilisation + jump * mask
+
     # --- end of week ----------------------------------------------------------------------
     def after_week(self) -> None:
-        """Pauses expire, deals may collapse, private concessions may leak, face decays,
-        beliefs update, pain accumulates."""
+        """Pauses expire, deals may collapse, private concessions and talks may leak, face
+        decays, constituencies mobilise, pain accumulates."""
         p = self.p
-        # pauses
         # a pause agreed this week starts counting next week: it lasts its full length
-        running = (self.truce_left > 0) & ~self.concluded[PACKAGE_INDEX["truce"]]
+        running = (self.truce_left > 0) & ~self.concluded[
+            [k for k, pkg in enumerate(PACKAGES) if pkg.temporary]].any(axis=0)
         self.truce_left = np.where(running, self.truce_left - 1, self.truce_left).astype(
             np.int16)
         expired = running & (self.truce_left == 0)
         if expired.any():
-            self._restore(self._truce_snapshot, expired,
-                          only=("us.reciprocal", "cn.retaliatory", "cn.rare_earth"))
+            self._restore(self._truce_snapshot, expired, only=PAUSED)
             self.recorder.expired |= expired
-        # reneging (lit-bown-phase-one)
+        # reneging (lit-bown-phase-one) and the US reopening a deal (us-inconsistent-demands)
         u, who = self.uniform(), self.uniform()
         standing = self.in_force.any(axis=0) | (self.truce_left > 0)
-        hazard = p["deal.renege_hazard"] * np.where(
-            self.in_force[PACKAGE_INDEX["phase_one"]], p["deal.purchase_renege_multiplier"], 1.0)
+        purchases = np.zeros(self.n, dtype=bool)
+        for k, pkg in enumerate(PACKAGES):
+            if pkg.purchases:
+                purchases |= self.in_force[k]
+        renege_h = p["deal.renege_hazard"] * np.where(
+            purchases, p["deal.purchase_renege_multiplier"], 1.0)
+        hazard = renege_h + p["us.reopen_hazard"]
         renege = standing & (u < hazard)
         if renege.any():
             self._restore(self._predeal, renege)
             self.in_force[:, renege] = False
             self.truce_left = np.where(renege, 0, self.truce_left).astype(np.int16)
-            by_us = who < 0.5
+            by_us = who * hazard < p["us.reopen_hazard"] + 0.5 * renege_h
             for gov, mask in ((self.us, renege & by_us), (self.cn, renege & ~by_us)):
                 gov.rival.face = gov.rival.face + FLOAT(p["face.escalation_commitment"]) * mask
             self.recorder.reneged(renege, by_us)
-        # leaks of private concessions (lit-kurizaki2007)
+        # leaks of private concessions and of private talks (lit-kurizaki2007)
+        ctx = self.context
         for gov in self.governments:
             leak = (gov.private_out > 0) & (self.uniform() < p["face.leak_probability"])
             if leak.any():
-                rest = 1.0 - p["face.multiplier_private"]
+                rest = p["face.multiplier_public"] - p["face.multiplier_private"]
                 gov.face_paid = gov.face_paid + np.where(
-                    leak, self.context.face_cost(gov, gov.private_out, rest), 0.0)
+                    leak, ctx.face_cost(gov, gov.private_out, rest), 0.0)
                 gov.private_out = np.where(leak, 0.0, gov.private_out)
                 self.recorder.leaks[gov.side] += leak
-        # face decays; beliefs about the rival's resolve update (Fudenberg & Tirole 1986)
-        low, high = p["decision.fold_hazard_low"], p["decision.fold_hazard_high"]
+        talking = self.us.private_talks > 0
+        leak = talking & (self.uniform() < p["face.leak_probability"])
+        if leak.any():
+            for gov in self.governments:
+                caught = leak & (gov.acknowledges < 0.5)
+                gov.face_paid = gov.face_paid + np.where(caught, ctx.acknowledge_cost(gov), 0.0)
+                gov.acknowledges = np.where(leak, 1.0, gov.acknowledges)
+                self._mobilise_audience(gov, caught)
+                gov.private_talks = np.where(leak, 0, gov.private_talks).astype(np.int16)
+            self.recorder.talk_leaks |= leak
+        for gov in self.governments:
+            gov.private_talks = np.maximum(gov.private_talks - 1, 0).astype(np.int16)
+        # face decays; constituencies mobilise as losses accumulate (Grossman & Helpman)
+        pain = self.current_pain()
+        keep = p["pressure.retention"]
+        ctx_now = WeekContext(self)
         for gov in self.governments:
             gov.face = gov.face * p["face.decay"]
-            b = gov.belief_low
-            held = b * (1.0 - low) / (b * (1.0 - low) + (1.0 - b) * (1.0 - high))
-            gov.belief_low = np.where(gov.rival.conceded, b, held)
-        pain = self.current_pain()
+            growth = np.zeros(self.n, dtype=FLOAT)
+            econ = [g for g in gov.constituencies if g.economic]
+            total = sum(g.weight for g in econ) or 1.0
+            for group in gov.constituencies:
+                if group.economic:
+                    felt = ctx_now.component(gov, pain, group.spec.feels) / self.pain_scale[
+                        gov.side]
+                    new = keep * group.mobilisation + felt / 52.0
+                    growth = growth + group.weight * (new - group.mobilisation) / total
+                    group.mobilisation = new.astype(FLOAT)
+                else:
+                    group.mobilisation = (keep * group.mobilisation).astype(FLOAT)
+            self.pressure_growth[gov.side] = growth.astype(FLOAT)
         self.us.cum_pain = self.us.cum_pain + pain.us / 52.0
         self.cn.cum_pain = self.cn.cum_pain + pain.cn / 52.0
         self.recorder.record_state(pain)
@@ -448,7 +563,5 @@ class TradeWarModel(mesa.Model):
         while self.week < self.horizon:
             self.step()
 
-
-from sim.model.recorder import Recorder  # noqa: E402  (the recorder reads model attributes)
 
 __all__ = ["BLOCK", "DEESCALATION_KINDS", "MOVES", "SIDES", "TradeWarModel"]

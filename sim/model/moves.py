@@ -1,9 +1,9 @@
 """The menu of moves, one class per move, each with its metadata and the evidence behind it.
 
-A move says when it is available, what it would do to its side's state (``effect``) and
-its expected-utility terms (``terms``).  The model applies the chosen moves jointly each
-week (``sim.model.model``); offers, channel upgrades and matched step-downs are proposals the
-rival answers the following week.
+A move says when it is available and its expected-utility terms (``sim.model.decision``).
+``side_effect`` says what a move or a deal would do to a side's state.  Answers to the
+rival's proposals (accept, reject) are decided apart from the week's move, so a side can
+turn down an offer and make a counter-offer in the same week (Rubinstein 1982).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.model.decision import SideState, Terms, current, sigmoid
+from sim.model.agents import Government
+from sim.model.decision import SideState, Terms, WeekContext, current, sigmoid
 from sim.model.economics import CN_TOOLS, FLOAT
-from sim.model.packages import BY_NAME as PACKAGE_BY_NAME
 from sim.model.packages import PACKAGES
+from sim.model.parameters import BY_NAME
 
 if TYPE_CHECKING:
-    from sim.model.agents import Government
-    from sim.model.decision import WeekContext
+    pass
 
 Array = np.ndarray
 
@@ -29,9 +29,11 @@ class Move:
 
     name: ClassVar[str]
     summary: ClassVar[str]
-    concession: ClassVar[bool] = False  # gives something up: no attrition premium
+    concession: ClassVar[bool] = False  # gives something up
     proposal: ClassVar[int] = 0  # pending kind it creates: 1 package, 2 channel, 3 matched
     status_quo: ClassVar[bool] = False  # standing pat: free of the action cost
+    answer: ClassVar[bool] = False  # an answer to the rival's proposal, not a move
+    commitment: ClassVar[bool] = False  # a public commitment: adds to the face stock
     cites: ClassVar[tuple[str, ...]] = ()
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
@@ -44,52 +46,85 @@ class Move:
 
 
 class Hold(Move):
-    """Stand pat: keep tariffs, tools and stance as they are."""
+    """Stand pat: keep tariffs, tools and stance as they are, and wait for the rival to
+    fold (the war of attrition: lit-fudenberg-tirole1986, cn-outlast-strategy)."""
 
     name = "hold"
     summary = "holds its position"
     status_quo = True
-    cites = ("us-status-quo-ok", "cn-talk-dont-yield")
+    cites = ("us-status-quo-ok", "cn-talk-dont-yield", "cn-outlast-strategy")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        return me.rival.pending_kind == 0
+        return np.ones(me.n, dtype=bool)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return ctx.hold(me)
 
 
 class Reject(Move):
-    """Turn down the rival's pending proposal and stand pat."""
+    """Turn down the rival's proposal (an answer, decided apart from the week's move)."""
 
     name = "reject"
     summary = "turns down the rival's proposal"
     status_quo = True
+    answer = True
     cites = ("cn-talk-dont-yield", "cn-no-need-to-talk-first")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        return me.rival.pending_kind != 0
+        return (me.rival.pending_kind != 0) | (me.rival.standing_kind != 0)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return ctx.hold(me)
 
 
+class Accept(Move):
+    """Accept the rival's proposal: a package, a channel upgrade or matched cuts, when it
+    beats holding out (an answer, decided apart from the week's move)."""
+
+    name = "accept"
+    summary = "accepts the rival's proposal"
+    concession = True
+    answer = True
+    cites = ("lit-putnam1988", "us-mutual-deescalation", "lit-rubinstein1982")
+
+    def available(self, me: Government, ctx: WeekContext) -> Array:
+        return (me.rival.pending_kind != 0) | (me.rival.standing_kind != 0)
+
+    def terms(self, me: Government, ctx: WeekContext) -> Terms:
+        return proposal_terms(me, ctx, me.rival.pending_kind, me.rival.pending_arg)
+
+
 class Escalate(Move):
-    """Raise pressure: the US hikes its tariff; China, which will not match further tariff
-    hikes, reaches for its next non-tariff tool (cn-no-further-matching, cn-yuan-option,
-    cn-treasuries-option, cn-soy-diversion)."""
+    """Raise pressure: the US hikes its tariff (then tightens export controls and
+    transshipment rules); China, which will not match further tariff hikes, turns a
+    non-tariff tool up a notch (cn-no-further-matching, cn-rare-earth-controls,
+    cn-soy-diversion, cn-yuan-option, cn-treasuries-option).  Coercion works through the
+    rival's cost of holding out against giving in: it helps only where one's offer would
+    lift what was escalated (lit-eaton-engers1992, lit-drezner2003).  An escalation is also
+    a public commitment (lit-fearon1997)."""
 
     name = "escalate"
     summary = "escalates"
-    cites = ("us-doubled-down-on-china", "cn-no-further-matching", "cn-treasuries-option")
+    commitment = True
+    cites = ("us-doubled-down-on-china", "cn-no-further-matching", "cn-treasuries-option",
+             "lit-eaton-engers1992")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
         if me.side == "us":
             return ((me.layers["reciprocal"] < ctx.p["us.max_reciprocal"])
-                    | (me.tools["transshipment"] < 0.5))
-        return np.logical_or.reduce([me.tools[t] < 0.5 for t in CN_TOOLS])
+                    | np.logical_or.reduce([me.tools[t] < 1.0 for t in me.spec.tools]))
+        return np.logical_or.reduce([me.tools[t] < 1.0 for t in CN_TOOLS])
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        return ctx.outcome(me, f"escalate:{me.side}").plus(attrition=ctx.hold(me).attrition)
+        key = f"escalate:{me.side}"
+        cost, signal = ctx.commitment(me, ctx.p["face.escalation_commitment"])
+        rival = me.rival
+        hurt = ctx.outcome(rival, key).total - ctx.outcome(rival, "now").total
+        shift = -hurt * coverage(me, ctx, key)
+        waited = -hurt * coverage(me, ctx, key, ctx.demand(me))
+        return ctx.outcome(me, key).plus(
+            attrition=ctx.attrition(me, tag=key, gap_shift=waited), face=cost,
+            leverage=signal + ctx.leverage(me, shift))
 
 
 class OpenChannel(Move):
@@ -111,23 +146,26 @@ class OpenChannel(Move):
 
 
 class DenyTalks(Move):
-    """Say in public that there are no negotiations (cn-deny-talks-fm-apr28).  A denial is
-    a public commitment: it adds to the face stock."""
+    """Say in public that there are no negotiations (cn-deny-talks-fm-apr28).  A denial
+    keeps hands untied at home but is itself a public commitment: it raises the price of
+    admitting talks later and signals resolve (lit-fearon1997)."""
 
     name = "deny_talks"
     summary = "denies in public that talks are happening"
-    cites = ("cn-deny-talks-mofcom-apr24", "cn-deny-talks-fm-apr28")
+    commitment = True
+    cites = ("cn-deny-talks-mofcom-apr24", "cn-deny-talks-fm-apr28", "lit-fearon1997")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
         return (me.acknowledges > 0.5) & (ctx.channel <= 1)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        return ctx.hold(me)
+        cost, signal = ctx.commitment(me, ctx.p["face.escalation_commitment"])
+        return ctx.hold(me).plus(face=cost, leverage=signal)
 
 
 class AcknowledgeTalks(Move):
     """Admit in public that talks are happening, at a face cost where the side has been
-    denying them (cn-legitimacy-risk)."""
+    denying them (cn-legitimacy-risk); it opens the way to public offers."""
 
     name = "acknowledge_talks"
     summary = "admits in public that talks are happening"
@@ -137,69 +175,65 @@ class AcknowledgeTalks(Move):
         return me.acknowledges < 0.5
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        return ctx.hold(me).plus(face=-ctx.acknowledge_cost(me))
+        public = ctx.channel_value(me, ctx.channel)
+        private = ctx.best_offer(me, True)[1] if ctx.back_channel else 0.0
+        return ctx.hold(me).plus(face=-ctx.acknowledge_cost(me),
+                                 value=np.maximum(public - private, 0.0))
 
 
 class Offer(Move):
-    """Put the next package of the multi-step process on the table (us-multi-step)."""
+    """Put a package on the table in public: the one that maximises expected utility under
+    the side's belief about the rival's type and both sides' ratification odds
+    (lit-rubinstein1982, lit-powell2006, us-multi-step)."""
 
     name = "offer"
     summary = "offers a package"
     proposal = 1
-    cites = ("us-multi-step", "wu-fentanyl-first-path", "cn-fentanyl-linkage")
+    cites = ("us-multi-step", "wu-fentanyl-first-path", "cn-fentanyl-linkage",
+             "lit-powell2006")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        k = ctx.offerable()
-        ok = (k >= 0) & (me.pending_kind == 0)
-        for i in range(len(PACKAGES)):
-            if (ok & (k == i)).any():
-                ok &= (k != i) | ctx.ratified(me, i)
-        return ok
+        k, _ = ctx.best_offer(me, private=False)
+        return (k >= 0) & (me.pending_kind == 0) & (me.acknowledges > 0.5)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        return offer_terms(me, ctx, ctx.offerable())
+        k, _ = ctx.best_offer(me, private=False)
+        return offer_terms(me, ctx, k)
 
 
-class Accept(Move):
-    """Accept the rival's pending proposal: a package (inside the side's win-set), a channel
-    upgrade, or a matched step-down."""
+class OfferPrivate(Move):
+    """Put a package to the rival through the back channel: no public commitment and no
+    admission of talks unless it is signed, and the talks reveal something of each side's
+    resolve; but they may leak (lit-kurizaki2007, lit-wanis-st-john2006,
+    cn-private-outreach-wang, cn-untitled-envoys)."""
 
-    name = "accept"
-    summary = "accepts the rival's proposal"
-    concession = True
-    cites = ("lit-putnam1988", "us-mutual-deescalation")
+    name = "offer_private"
+    summary = "sounds out a package through the back channel"
+    proposal = 1
+    cites = ("cn-private-outreach-wang", "cn-untitled-envoys", "lit-kurizaki2007")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        kind, arg = me.rival.pending_kind, me.rival.pending_arg
-        ok = (kind == 2) | ((kind == 3) & ctx.ratified_matched(me))
-        for i in range(len(PACKAGES)):
-            sel = (kind == 1) & (arg == i)
-            if sel.any():
-                ok |= sel & ctx.ratified(me, i)
-        return ok
+        if not ctx.back_channel:
+            return np.zeros(me.n, dtype=bool)
+        k, _ = ctx.best_offer(me, private=True)
+        return (k >= 0) & (me.pending_kind == 0)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        kind, arg = me.rival.pending_kind, me.rival.pending_arg
-        hold = ctx.hold(me)
-        chan = np.where(arg >= 0, arg, ctx.channel)
-        out = hold.plus(attrition=-hold.attrition,
-                        value=np.where(kind == 2, ctx.upgrade_gain(me, chan, True), 0.0))
-        out = pick(kind == 3, ctx.matched_terms(me), out) if (kind == 3).any() else out
-        for i in range(len(PACKAGES)):
-            sel = (kind == 1) & (arg == i)
-            if sel.any():
-                out = pick(sel, ctx.package_terms(me, i), out)
-        return out
+        k, _ = ctx.best_offer(me, private=True)
+        return offer_terms(me, ctx, k).plus(risk=-leak_cost(me, ctx))
 
 
 class StepDownAlone(Move):
-    """Cut a tariff layer (or lift a tool) unilaterally and in public: full face cost
-    (lit-fearon1994).  The US drops the fentanyl layer first (wu-fentanyl-first-path)."""
+    """Cut a tariff layer (or ease a tool) unilaterally and in public: full face cost
+    (lit-fearon1994), but it gives the rival face-saving cover for its own concession
+    (cn-needs-positive-signal, lit-osgood1962).  The US drops the fentanyl layer first
+    (wu-fentanyl-first-path)."""
 
     name = "step_down_alone"
     summary = "steps down alone, in public"
     concession = True
-    cites = ("lit-fearon1994", "us-no-unilateral-offer", "wu-fentanyl-first-path")
+    cites = ("lit-fearon1994", "us-no-unilateral-offer", "wu-fentanyl-first-path",
+             "cn-needs-positive-signal")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
         return ctx.concession_size(me, ctx.state(me, f"step_down:{me.side}")) > 0
@@ -218,19 +252,16 @@ class StepDownMatched(Move):
     cites = ("us-mutual-deescalation", "lit-osgood1962", "lit-bagwell-staiger1999")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        return ((me.pending_kind == 0) & ctx.ratified_matched(me)
+        return ((me.pending_kind == 0) & (me.acknowledges > 0.5)
                 & (ctx.concession_size(me.rival, ctx.state(me.rival, "matched")) > 0))
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
-        rival = me.rival
-        q = sigmoid_gain(ctx, ctx.matched_terms(rival, known=False).total - ctx.hold(rival).total)
-        q = q * ctx.ratified_matched(rival)
-        return Terms.blend(q, ctx.matched_terms(me), ctx.hold(me))
+        return matched_offer_terms(me, ctx)
 
 
 class StepDownPrivate(Move):
-    """Quietly exempt more of the rival's goods: a small face cost now, the full cost if it
-    leaks (cn-exemptions-quiet, lit-kurizaki2007)."""
+    """Quietly exempt more of the rival's goods: relief for one's own buyers at a small
+    face cost now, the full cost if it leaks (cn-exemptions-quiet, lit-kurizaki2007)."""
 
     name = "step_down_private"
     summary = "quietly widens tariff exemptions"
@@ -247,60 +278,161 @@ class StepDownPrivate(Move):
         size = ctx.concession_size(me, ctx.state(me, key))
         m = p["face.multiplier_private"]
         leak = 1.0 - (1.0 - p["face.leak_probability"]) ** ctx.horizon
-        return ctx.outcome(me, key).plus(face=-ctx.face_cost(me, size, m + (1.0 - m) * leak))
+        return ctx.outcome(me, key).plus(
+            attrition=ctx.attrition(me, tag=key,
+                                    gap_shift=-chips_given(me, ctx, key, True)),
+            face=-ctx.face_cost(me, size, m),
+            risk=-ctx.face_cost(me, size, (p["face.multiplier_public"] - m) * leak),
+            leverage=ctx.leverage(me, -chips_given(me, ctx, key)))
 
 
 MOVES: tuple[Move, ...] = (Hold(), Reject(), Escalate(), OpenChannel(), DenyTalks(),
                            AcknowledgeTalks(), Offer(), Accept(), StepDownAlone(),
-                           StepDownMatched(), StepDownPrivate())
+                           StepDownMatched(), StepDownPrivate(), OfferPrivate())
 MOVE_NAMES: tuple[str, ...] = tuple(m.name for m in MOVES)
 INDEX: dict[str, int] = {m.name: i for i, m in enumerate(MOVES)}
+ANSWERS = frozenset(i for i, m in enumerate(MOVES) if m.answer)
 
 
 # --- helpers shared by the moves ---------------------------------------------------------
-def sigmoid_gain(ctx: WeekContext, gain: Array) -> Array:
-    """Chance the rival takes a proposal worth ``gain`` to it, under logit choice."""
-    return sigmoid(ctx.lam * gain)
-
-
 def priced(move: Move, terms: Terms, ctx: WeekContext) -> Terms:
     """A move's terms with the cost of changing course, unless it is standing pat
-    (status-quo bias, lit-samuelson-zeckhauser1988)."""
-    return terms if move.status_quo else terms.plus(action=-ctx.p["decision.action_cost"])
+    (a status-quo bias dial, lit-samuelson-zeckhauser1988; 0 by default)."""
+    cost = ctx.p["decision.action_cost"]
+    return terms if move.status_quo or not cost else terms.plus(action=-cost)
+
+
+def leak_cost(me: Government, ctx: WeekContext) -> Array:
+    """Expected face cost of private talks leaking while they run: a side that denies
+    talks is caught out (lit-kurizaki2007, cn-legitimacy-risk)."""
+    p = ctx.p
+    leak = 1.0 - (1.0 - p["face.leak_probability"]) ** p["channel.talks_weeks"]
+    return leak * ctx.acknowledge_cost(me)
+
+
+def offer_terms(me: Government, ctx: WeekContext, k: Array) -> Terms:
+    """Terms of proposing package ``k`` (per run): the deal if it is accepted and
+    ratified, else holding out."""
+    hold = ctx.hold(me)
+    out = hold
+    for j in np.unique(k):
+        if j < 0:
+            continue
+        sel = (k == j).astype(FLOAT)
+        q = ctx.acceptance(me, int(j)) * sel
+        out = Terms.blend(q, ctx.package_terms(me, int(j)), out)
+    return out
 
 
 def channel_terms(me: Government, ctx: WeekContext, target: Array) -> Terms:
     """Terms of proposing the channel level ``target``: the gain if the rival consents
-    (level 1 needs no consent), else standing pat."""
-    own = ctx.upgrade_gain(me, target, responder=False)
-    q = np.where(target <= 1, 1.0,
-                 sigmoid_gain(ctx, ctx.upgrade_gain(me.rival, target, True, known=False)))
+    (level 1, working-level contact, needs no consent and opens the back channel)."""
+    own = ctx.upgrade_gain(me, target)
+    if ctx.back_channel:
+        own = np.where(target <= 1, ctx.p["deal.channel_option_discount"]
+                       * ctx.offer_potential(me), own)
+    q = (me.belief * sigmoid(ctx.lam * ctx.upgrade_gaps(me.rival, target))).sum(axis=0)
+    q = np.where(target <= 1, 1.0, q)
     return ctx.hold(me).plus(value=q * own)
 
 
 def step_down_terms(me: Government, ctx: WeekContext, key: str) -> Terms:
     """Terms of the public, unilateral step-down ``key``: its outcome less its full face
-    cost (lit-fearon1994)."""
+    cost (lit-fearon1994), plus the cover it gives the rival to concede in turn."""
+    p = ctx.p
     size = ctx.concession_size(me, ctx.state(me, key))
+    rival = me.rival
+    k, _ = ctx.best_offer(me, private=ctx.back_channel)
+    shift = np.zeros((len(me.types), me.n), dtype=FLOAT)
+    for j in np.unique(k):
+        if j < 0:
+            continue
+        parts, _ = ctx.package_parts(rival, int(j))
+        relieved = np.minimum(p["face.cover_from_rival"] * np.minimum(size, 1.0), 1.0)
+        shift = np.where((k == j)[None, :], -rival.types * parts.face[None, :] * relieved,
+                         shift)
     return ctx.outcome(me, key).plus(
-        face=-ctx.face_cost(me, size, ctx.p["face.multiplier_public"]))
+        attrition=ctx.attrition(me, tag=key, gap_shift=-chips_given(me, ctx, key, True)),
+        face=-ctx.face_cost(me, size, p["face.multiplier_public"]),
+        leverage=ctx.leverage(me, shift - chips_given(me, ctx, key)[None, :]))
 
 
-def pick(mask: Array, yes: Terms, no: Terms) -> Terms:
-    """Terms from ``yes`` where ``mask`` holds, else from ``no``."""
-    return Terms.blend(mask.astype(FLOAT), yes, no)
+def chips_given(me: Government, ctx: WeekContext, key: str, demand: bool = False) -> Array:
+    """Bargaining chips a unilateral cut gives away, per run: the relief it hands the
+    rival, where one's best offer (or, with ``demand``, the deal one holds out for) would
+    have traded that relief for the rival's own concession, lowers the rival's gain from
+    taking it by as much (coercion in reverse: lit-eaton-engers1992, lit-schelling1960)."""
+    if not ctx.p["moves.chips"]:
+        return np.zeros(me.n, dtype=FLOAT)
+    rival = me.rival
+    relief = ctx.outcome(rival, key).total - ctx.outcome(rival, "now").total
+    k = ctx.demand(me) if demand else None
+    return np.maximum(relief, 0.0) * coverage(me, ctx, key, k)
 
 
-def offer_terms(me: Government, ctx: WeekContext, k: Array) -> Terms:
-    """Terms of offering package ``k`` (per run): the deal if accepted, else standing pat."""
-    hold = ctx.hold(me)
+def matched_offer_terms(me: Government, ctx: WeekContext) -> Terms:
+    """Terms of proposing matched cuts: the cuts if the rival matches, else holding."""
+    q = (me.belief * sigmoid(ctx.lam * ctx.matched_gaps(me.rival))).sum(axis=0)
+    return Terms.blend(q, ctx.matched_terms(me), ctx.hold(me))
+
+
+def proposal_terms(me: Government, ctx: WeekContext, kind: Array, arg: Array) -> Terms:
+    """Terms of accepting the proposal ``kind``/``arg`` the rival has on the table."""
+    hold = ctx.outcome(me, "now").plus()
     out = hold
-    for i in range(len(PACKAGES)):
-        sel = k == i
-        if sel.any():
-            q = ctx.acceptance(me.rival, i) * sel
-            out = Terms.blend(q, ctx.package_terms(me, i), out)
+    chan = np.where(arg >= 0, arg, ctx.channel)
+    if (kind == 2).any():
+        out = Terms.blend((kind == 2).astype(FLOAT),
+                          hold.plus(attrition=ctx.attrition(me),
+                                    value=ctx.upgrade_gain(me, chan)), out)
+    if (kind == 3).any():
+        out = Terms.blend((kind == 3).astype(FLOAT), ctx.matched_terms(me), out)
+    for j in np.unique(np.where(kind == 1, arg, -1)):
+        if j >= 0:
+            sel = ((kind == 1) & (arg == j)).astype(FLOAT)
+            out = Terms.blend(sel, ctx.package_terms(me, int(j)), out)
     return out
+
+
+def coverage(me: Government, ctx: WeekContext, key: str, k: Array | None = None) -> Array:
+    """Whether ``me``'s best offer (or package ``k``, per run) would lift or cut what the
+    change ``key`` moves (a layer, its exemptions or a tool), per run: coercion works only
+    through what a deal relieves (lit-eaton-engers1992), and a unilateral cut gives away
+    only what a deal would have traded."""
+    if k is None:
+        k, _ = ctx.best_offer(me, private=ctx.back_channel)
+    after = ctx.state(me, key)
+    moved: dict[str, Array] = {}
+    for name, level in me.layers.items():
+        moved[name] = np.abs(after.layers[name] - level) > 1e-6
+    exempted = np.abs(after.exempt - me.exempt) > 1e-6
+    moved[me.spec.exemptable] = moved[me.spec.exemptable] | exempted
+    for name, level in me.tools.items():
+        moved[name] = np.abs(after.tools[name] - level) > 1e-6
+    out = np.zeros(me.n, dtype=FLOAT)
+    for j in np.unique(k):
+        if j < 0:
+            continue
+        pkg = PACKAGES[int(j)]
+        layers = pkg.us_layers if me.side == "us" else pkg.cn_layers
+        tools = pkg.us_tools_lifted if me.side == "us" else pkg.cn_tools_lifted
+        hit = np.zeros(me.n, dtype=bool)
+        for name in (*layers, *tools):
+            if name in moved:
+                hit |= moved[name]
+        out = np.where(k == j, hit.astype(FLOAT), out)
+    return out
+
+
+def escalation_target(me: Government, p: dict[str, float]) -> Array:
+    """What an escalation raises in each run: 0 the US reciprocal layer, t+1 tool t."""
+    n = me.n
+    target = np.full(n, -1, dtype=np.int8)
+    if me.side == "us":
+        target = np.where(me.layers["reciprocal"] < p["us.max_reciprocal"], 0, target)
+    for t, name in enumerate(me.spec.tools):
+        target = np.where((target < 0) & (me.tools[name] < 1.0), t + 1, target)
+    return target
 
 
 def side_effect(me: Government, ctx: WeekContext, key: str) -> SideState:
@@ -316,26 +448,28 @@ def side_effect(me: Government, ctx: WeekContext, key: str) -> SideState:
     if kind == "matched":
         return _cut(me, p, me.spec.exemptable)
     if kind == "pkg":
-        return _package(me, p, rest)
+        return package_state(me, p, int(rest))
+    if kind == "snapback":
+        m = ctx.model
+        return SideState({n: m.snapback_level(me, n, lvl) for n, lvl in me.layers.items()},
+                         me.exempt,
+                         {n: m.snapback_level(me, n, lvl) for n, lvl in me.tools.items()})
     raise KeyError(key)
 
 
 def _escalate(me: Government, p: dict[str, float], _layer: str) -> SideState:
-    tools = dict(me.tools)
+    target = escalation_target(me, p)
+    layers, tools = dict(me.layers), dict(me.tools)
+    step = p["moves.tool_step"]
     if me.side == "us":
         recip = me.layers["reciprocal"]
-        cap = p["us.max_reciprocal"]
-        layers = {**me.layers,
-                  "reciprocal": np.where(recip < cap,
-                                         np.minimum(recip + p["us.escalation_step"], cap), recip)}
-        tools["transshipment"] = np.where(recip >= cap, 1.0, tools["transshipment"])
-        return SideState(layers, me.exempt, tools)
-    done = np.zeros(me.n, dtype=bool)
-    for name in CN_TOOLS:
-        off = (me.tools[name] < 0.5) & ~done
-        tools[name] = np.where(off, 1.0, me.tools[name])
-        done |= off
-    return SideState(me.layers, me.exempt, tools)
+        layers["reciprocal"] = np.where(
+            target == 0, np.minimum(recip + p["us.escalation_step"], p["us.max_reciprocal"]),
+            recip)
+    for t, name in enumerate(me.spec.tools):
+        tools[name] = np.where(target == t + 1, np.minimum(me.tools[name] + step, 1.0),
+                               me.tools[name])
+    return SideState(layers, me.exempt, tools)
 
 
 def _cut(me: Government, p: dict[str, float], layer: str) -> SideState:
@@ -358,14 +492,15 @@ def _step_down(me: Government, p: dict[str, float], layer: str) -> SideState:
         state = SideState(layers, me.exempt, me.tools)
     else:
         state = _cut(me, p, "retaliatory")
-    # nothing left to cut: lift the last tool in force instead
+    # nothing left to cut: ease the last tool in force instead, one notch
     bare = np.logical_and.reduce([lvl <= 0 for lvl in me.layers.values()])
     if bare.any():
         tools = dict(state.tools)
         done = ~bare
         for name in reversed(me.spec.tools):
-            on = (me.tools[name] > 0.5) & ~done
-            tools[name] = np.where(on, 0.0, me.tools[name])
+            on = (me.tools[name] > 0) & ~done
+            tools[name] = np.where(on, np.maximum(me.tools[name] - p["moves.tool_step"], 0.0),
+                                   me.tools[name])
             done |= on
         state = SideState(state.layers, state.exempt, tools)
     return state
@@ -376,13 +511,24 @@ def _private(me: Government, p: dict[str, float], _layer: str) -> SideState:
     return SideState(me.layers, np.maximum(exempt, me.exempt), me.tools)
 
 
-def _package(me: Government, p: dict[str, float], name: str) -> SideState:
-    pkg = PACKAGE_BY_NAME[name]
+def layer_target(level: str, p: dict[str, float], side: str, layer: str) -> float:
+    """A package's target for a layer: zero, a parameter, or a partial cut from the
+    April-peak level of that layer (``deal.partial_cut_share`` of the way down)."""
+    if level == "0":
+        return 0.0
+    if level == "partial":
+        peak = BY_NAME[f"initial.{side}_{layer}"].default
+        return peak * (1.0 - p["deal.partial_cut_share"])
+    return p[level]
+
+
+def package_state(me: Government, p: dict[str, float], k: int) -> SideState:
+    """The side's state once package ``k`` is carried out."""
+    pkg = PACKAGES[k]
     targets = pkg.us_layers if me.side == "us" else pkg.cn_layers
     layers = dict(me.layers)
     for layer, level in targets.items():
-        value = 0.0 if level == "0" else p[level]
-        layers[layer] = np.minimum(me.layers[layer], value)
+        layers[layer] = np.minimum(me.layers[layer], layer_target(level, p, me.side, layer))
     lifted = pkg.us_tools_lifted if me.side == "us" else pkg.cn_tools_lifted
     tools = {name: (np.zeros(me.n, dtype=FLOAT) if name in lifted else level)
              for name, level in me.tools.items()}

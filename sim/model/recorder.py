@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.model.agents import TYPE_NAMES
 from sim.model.decision import TERM_NAMES
 from sim.model.events import STATUS_NAMES
-from sim.model.outcomes import OUTCOMES, classify
+from sim.model.moves import MOVE_NAMES, MOVES
+from sim.model.outcomes import OUTCOMES, classify_model
 from sim.model.packages import PACKAGES
 
 if TYPE_CHECKING:
@@ -19,14 +21,15 @@ if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
 
 Array = np.ndarray
+DEESCALATION_KINDS = ("none", "unilateral_us", "unilateral_cn", "private_us", "private_cn",
+                      "matched", *(f"deal_{pkg.name}" for pkg in PACKAGES))
+ANSWER_NAMES = ("", "accept", "reject")
 
 
 class Recorder:
     """Collects a model's results as it steps."""
 
     def __init__(self, model: TradeWarModel, sample: int) -> None:
-        from sim.model.model import DEESCALATION_KINDS
-
         self.model = model
         n, w = model.n, model.horizon
         self.kinds = DEESCALATION_KINDS
@@ -43,13 +46,24 @@ class Recorder:
         self.declined = {s: np.zeros(n, dtype=np.int16) for s in ("us", "cn")}
         self.leaks = {s: np.zeros(n, dtype=np.int16) for s in ("us", "cn")}
         self.expired = np.zeros(n, dtype=bool)
-        self.start_us = model.us.tariff()
-        self.start_cn = model.cn.tariff()
-        self.start_cn_tools = sum(model.cn.tools.values())
+        self.talk_leaks = np.zeros(n, dtype=bool)
+        self.failed = {s: np.zeros(n, dtype=np.int16) for s in ("us", "cn")}
+        self.failed_deals = np.zeros(n, dtype=np.int16)
+        self.tools = {s: np.zeros((w + 1, n), dtype=np.float32) for s in ("us", "cn")}
+        # diagnostics over every run: per move, how often it was chosen freely and how
+        # often against a negative margin (a better move was on the menu)
+        n_moves = len(MOVES)
+        self.chosen = {s: np.zeros(n_moves, dtype=np.int64) for s in ("us", "cn")}
+        self.against = {s: np.zeros(n_moves, dtype=np.int64) for s in ("us", "cn")}
+        self.regret = {s: np.zeros(n_moves, dtype=np.float64) for s in ("us", "cn")}
         s = self.sample
         self.paths = {name: np.zeros((w + 1, s), dtype=np.float32) for name in (
             "us_pain", "cn_pain", "us_face", "cn_face", "channel", "us_acknowledges",
-            "cn_acknowledges", "us_cum_pain", "cn_cum_pain")}
+            "cn_acknowledges", "us_cum_pain", "cn_cum_pain", "us_pressure", "cn_pressure",
+            "us_belief_hardline", "cn_belief_hardline", "us_belief_soft", "cn_belief_soft")}
+        self.answers = {side: np.zeros((w + 1, s), dtype=np.int8) for side in ("us", "cn")}
+        self.answer_gain = {side: np.zeros((w + 1, s), dtype=np.float32)
+                            for side in ("us", "cn")}
         self.moves = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
         self.args = {side: np.full((w + 1, s), -1, dtype=np.int16) for side in ("us", "cn")}
         self.scripted = {side: np.zeros((w + 1, s), dtype=np.int16) for side in ("us", "cn")}
@@ -67,6 +81,7 @@ class Recorder:
         for gov in m.governments:
             level = gov.tariff()
             self.tariff[gov.side][t] = level
+            self.tools[gov.side][t] = sum(gov.tools.values())
             self.peak[gov.side] = np.maximum(self.peak[gov.side], level)
         talks = m.channel >= 2
         self.first_talks = np.where(talks & (self.first_talks < 0), t, self.first_talks).astype(
@@ -80,18 +95,48 @@ class Recorder:
             rec["us_acknowledges"][t] = m.us.acknowledges[:s]
             rec["cn_acknowledges"][t] = m.cn.acknowledges[:s]
             rec["us_cum_pain"][t], rec["cn_cum_pain"][t] = m.us.cum_pain[:s], m.cn.cum_pain[:s]
+            gain = m.p["pressure.gain"]
+            for gov in m.governments:
+                rec[f"{gov.side}_pressure"][t] = gov.pressure(gain)[:s]
+                # each side's belief that the RIVAL is of the hardline / soft type
+                rec[f"{gov.side}_belief_hardline"][t] = gov.belief[-1, :s]
+                rec[f"{gov.side}_belief_soft"][t] = gov.belief[0, :s]
 
     def before_resolve(self) -> None:
-        """Record the moves chosen this week and, for the sample, their decision terms."""
+        """Record the answers and moves chosen this week: diagnostics for every run, and
+        for the sample the decision terms of the move made and of its best alternative."""
+        t = self.model.week + 1
+        for gov in self.model.governments:
+            free = gov.scripted == 0
+            eu = gov.eu
+            cols = np.arange(gov.n)
+            chosen_eu = eu[gov.choice.astype(np.intp), cols]
+            best = np.where(np.isfinite(eu), eu, -np.inf).max(axis=0)
+            regret = np.where(free, best - chosen_eu, 0.0)
+            bad = free & (regret > 1e-6)
+            self.chosen[gov.side] += np.bincount(gov.choice[free], minlength=len(MOVES))
+            self.against[gov.side] += np.bincount(gov.choice[bad], minlength=len(MOVES))
+            self.regret[gov.side] += np.bincount(gov.choice[bad], weights=regret[bad],
+                                                 minlength=len(MOVES))
+            # answers: an acceptance against a loss, a refusal against a gain
+            answered = (gov.answer != 0) & ~gov.answer_scripted
+            for code, name in ((1, "accept"), (2, "reject")):
+                i = MOVE_NAMES.index(name)
+                sel = answered & (gov.answer == code)
+                wrong = sel & ((gov.answer_gain < 0) if code == 1 else (gov.answer_gain > 0))
+                self.chosen[gov.side][i] += int(sel.sum())
+                self.against[gov.side][i] += int(wrong.sum())
+                self.regret[gov.side][i] += float(np.abs(gov.answer_gain[wrong]).sum())
         s = self.sample
         if not s:
             return
-        t = self.model.week + 1
         for gov in self.model.governments:
             choice = gov.choice[:s].astype(np.intp)
             self.moves[gov.side][t] = choice
             self.args[gov.side][t] = gov.choice_arg[:s]
             self.scripted[gov.side][t] = gov.scripted[:s]
+            self.answers[gov.side][t] = gov.answer[:s]
+            self.answer_gain[gov.side][t] = gov.answer_gain[:s]
             eu = gov.eu[:, :s]
             cols = np.arange(s)
             masked = eu.copy()
@@ -107,6 +152,24 @@ class Recorder:
                                     for terms in gov.table])
                 self.terms[gov.side][t, j] = stacked[choice, cols]
                 self.alt_terms[gov.side][t, j] = np.where(has_second, stacked[second, cols], 0.0)
+
+    def failed_at_home(self, any_side: Array, us: Array, cn: Array) -> None:
+        """A deal both governments agreed failed ratification on one side or both."""
+        self.failed_deals += any_side
+        self.failed["us"] += us
+        self.failed["cn"] += cn
+
+    def diagnostics(self) -> pd.DataFrame:
+        """Per side and move: free choices, the share made against a negative margin (a
+        better move was on the menu), and the mean shortfall when so (weeks of pain)."""
+        rows = []
+        for side in ("us", "cn"):
+            for i, name in enumerate(MOVE_NAMES):
+                n, bad = int(self.chosen[side][i]), int(self.against[side][i])
+                rows.append({"side": side, "move": name, "chosen": n, "against_margin": bad,
+                             "share_against": bad / n if n else 0.0,
+                             "mean_shortfall": self.regret[side][i] / bad if bad else 0.0})
+        return pd.DataFrame(rows)
 
     def deescalated(self, mask: Array, kind: str) -> None:
         """Note the first de-escalation of each run and its kind."""
@@ -130,7 +193,7 @@ class Recorder:
     def runs_frame(self) -> pd.DataFrame:
         """One row per run."""
         m = self.model
-        outcome = classify(m, self.start_us, self.start_cn, self.start_cn_tools)
+        outcome = classify_model(m, self.tariff, self.tools)
         deal_names = np.array(["none", *(pkg.name for pkg in PACKAGES)])
         frame = {
             "run": np.arange(m.first_run, m.first_run + m.n, dtype=np.int64),
@@ -155,7 +218,12 @@ class Recorder:
             "channel_final": m.channel.astype(np.int8),
             "us_declined": self.declined["us"], "cn_declined": self.declined["cn"],
             "us_leaks": self.leaks["us"], "cn_leaks": self.leaks["cn"],
+            "us_type": pd.Categorical.from_codes(m.us.type_index, categories=list(TYPE_NAMES)),
+            "cn_type": pd.Categorical.from_codes(m.cn.type_index, categories=list(TYPE_NAMES)),
             "us_resolve": m.us.resolve, "cn_resolve": m.cn.resolve,
+            "us_belief_cn_hardline": m.us.belief[-1], "cn_belief_us_hardline": m.cn.belief[-1],
+            "failed_at_home": self.failed_deals, "us_failed_at_home": self.failed["us"],
+            "cn_failed_at_home": self.failed["cn"], "talks_leaked": self.talk_leaks,
         }
         names = np.array(list(STATUS_NAMES.values()))
         for j, ev_id in enumerate(m.events.ids):
@@ -169,8 +237,6 @@ class Recorder:
 
     def paths_frame(self) -> pd.DataFrame:
         """Week-by-week records of the sampled runs, with the terms of each move made."""
-        from sim.model.moves import MOVE_NAMES
-
         m, s = self.model, self.sample
         w = m.horizon + 1
         if not s:
@@ -189,6 +255,9 @@ class Recorder:
         move_names = np.array(["", *MOVE_NAMES])
         for side in ("us", "cn"):
             frame[f"{side}_move"] = pd.Categorical(move_names[self.moves[side].ravel() + 1])
+            frame[f"{side}_answer"] = pd.Categorical(
+                np.array(ANSWER_NAMES)[self.answers[side].ravel()])
+            frame[f"{side}_answer_gain"] = self.answer_gain[side].ravel()
             frame[f"{side}_move_arg"] = self.args[side].ravel()
             event_names = np.array(["", *m.events.ids, "player"])  # PLAYER = -1: last
             frame[f"{side}_event"] = event_names[self.scripted[side].ravel()]

@@ -1,10 +1,16 @@
 """The story of one run, week by week, told from its recorded decision terms.
 
 Run ``k`` of an ensemble is reproduced exactly by a model holding runs ``b..k`` of its
-random block ``b`` (``sim.model.model``); its recorder keeps, for every week and side, the move
-made, the best alternative, and both moves' named utility terms.  Each sentence is built
-from those numbers: the terms that separated the move from its alternative are the reasons
-given.
+random block ``b`` (``sim.model.model``); its recorder keeps, for every week and side, the
+answer given to the rival's proposal (with its gain over holding out), the move made, the
+best alternative, and both moves' named utility terms.  Each sentence is built from those
+numbers: the terms that separated the move from its alternative are the reasons given,
+constant costs (``CONSTANT_TERMS``) aside, since they say nothing about the trade-off.
+
+Weeks are numbered as scenario files number them: week 0 is the week that starts on the
+scenario's start date, and an event with ``week: n`` is decided in week n.  Row ``t`` of
+the recorded paths holds the decisions of week ``t - 1`` and the state at its end
+(``Recorder.before_resolve`` writes at ``week + 1``).
 """
 
 from __future__ import annotations
@@ -16,19 +22,24 @@ import numpy as np
 import pandas as pd
 
 from sim.io.scenario import Scenario
-from sim.model.decision import TERM_NAMES
+from sim.model.decision import CONSTANT_TERMS, TERM_NAMES
 from sim.model.model import BLOCK, TradeWarModel
 from sim.model.moves import INDEX, MOVES
 from sim.model.packages import PACKAGES
 
 SIDE_NAMES = {"us": "The US", "cn": "China"}
+RIVAL_OF = {"us": "cn", "cn": "us"}
+ADJECTIVE = {"us": "US", "cn": "Chinese"}
 CHANNELS = ("no channel", "a back-channel at working level", "deputy-level talks",
             "ministerial talks", "leader talks")
 TERM_WORDS = {
     "pain": "economic pain", "face": "face", "tariff": "tariff revenue and leverage",
     "relative": "who loses more", "attrition": "the chance the rival folds first",
-    "value": "what the deal or channel brings", "action": "the cost of changing course",
+    "value": "what the deal or channel brings", "risk": "the risk of a leak",
+    "leverage": "its effect on the rival's willingness to settle",
+    "action": "the cost of changing course",
 }
+REASON_TERMS = tuple(t for t in TERM_NAMES if t not in CONSTANT_TERMS)
 
 
 @dataclass
@@ -57,63 +68,142 @@ def replay_run(scenario: Scenario, seed: int, run: int,
                     model.recorder.runs_frame().iloc[local])
 
 
+def decision_week(t: int) -> int:
+    """The scenario's number for the week whose decisions row ``t`` of the paths holds."""
+    return t - 1
+
+
 def describe_move(side: str, move: str, arg: int) -> str:
     """Plain words for a move and its argument."""
     who = SIDE_NAMES[side]
-    if move == "offer" and arg >= 0:
-        return f"{who} offers the {PACKAGES[arg].name.replace('_', ' ')} package"
+    if move in ("offer", "offer_private") and 0 <= arg < len(PACKAGES):
+        package = PACKAGES[arg].name.replace("_", " ")
+        if move == "offer_private":
+            return f"{who} sounds out the {package} package through the back channel"
+        return f"{who} offers the {package} package"
     if move == "open_channel" and arg >= 0:
         return f"{who} proposes {CHANNELS[min(arg, 4)]}"
     return f"{who} {MOVES[INDEX[move]].summary}"
 
 
+def term_differences(row: pd.Series, side: str) -> dict[str, float]:
+    """Each non-constant term of the move made minus that of its best alternative."""
+    return {t: float(row[f"{side}_{t}_term"] - row[f"{side}_{t}_alt"]) for t in REASON_TERMS}
+
+
+def main_reason(row: pd.Series, side: str) -> str | None:
+    """The term that differed most between the move and its best alternative."""
+    diffs = term_differences(row, side)
+    name, diff = max(diffs.items(), key=lambda d: abs(d[1]))
+    return name if abs(diff) >= 0.05 else None
+
+
 def reasons(row: pd.Series, side: str, top: int = 2) -> str:
-    """The terms that separated the move from its best alternative, largest first."""
-    diffs = {t: float(row[f"{side}_{t}_term"] - row[f"{side}_{t}_alt"]) for t in TERM_NAMES}
+    """The terms that separated the move from its best alternative, largest first
+    (constant costs such as ``action`` are left out: they are no trade-off)."""
+    diffs = term_differences(row, side)
     ranked = sorted((d for d in diffs.items() if abs(d[1]) >= 0.05), key=lambda d: -abs(d[1]))
     parts = [f"{TERM_WORDS[t]} {'+' if d > 0 else '-'}{abs(d):.1f}" for t, d in ranked[:top]]
-    return ", ".join(parts) if parts else "no term differed by more than 0.05"
+    if parts:
+        return ", ".join(parts)
+    constant = sum(float(row[f"{side}_{t}_term"] - row[f"{side}_{t}_alt"])
+                   for t in CONSTANT_TERMS)
+    if abs(constant) >= 0.05:
+        return f"no term differed by more than 0.05 (only constant costs did, {constant:+.1f})"
+    return "no term differed by more than 0.05"
+
+
+def answer_sentence(row: pd.Series, side: str) -> str | None:
+    """The side's answer to the rival's proposal this week, if it gave one."""
+    answer = str(row.get(f"{side}_answer", "") or "")
+    if answer not in ("accept", "reject"):
+        return None
+    who, rival = SIDE_NAMES[side], ADJECTIVE[RIVAL_OF[side]]
+    gain = float(row[f"{side}_answer_gain"])
+    if answer == "accept":
+        if gain >= 0:
+            why = f"gain {gain:+.1f} weeks of pain over holding out"
+        else:
+            why = f"although it would lose {-gain:.1f} weeks of pain against holding out"
+        return f"{who} accepts the {rival} proposal ({why})."
+    if gain <= 0:
+        why = f"it would lose {-gain:.1f} weeks of pain by accepting"
+    else:
+        why = f"although accepting would gain it {gain:+.1f} weeks of pain"
+    return f"{who} turns down the {rival} proposal ({why})."
+
+
+def _size(x: float) -> str:
+    """A margin's size, with a second decimal where one would show 0.0."""
+    return f"{abs(x):.2f}" if abs(x) < 0.05 else f"{abs(x):.1f}"
+
+
+def _signed(x: float) -> str:
+    return ("+" if x >= 0 else "-") + _size(x)
 
 
 def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None) -> str:
-    """One side's move in one week, with its reasons (``modes``: event id -> mode)."""
+    """One side's answer and move in one week, with its reasons (``modes``: event id ->
+    mode)."""
     move, alt = str(row[f"{side}_move"]), str(row[f"{side}_runner_up"])
+    event = str(row.get(f"{side}_event", "") or "")
+    said = answer_sentence(row, side)
+    if said is not None and move == "hold" and not alt and not event:
+        return said  # a side that signs makes no other move that week
     text = describe_move(side, move, int(row[f"{side}_move_arg"]))
     margin = float(row[f"{side}_margin"])
-    event = str(row.get(f"{side}_event", ""))
+    alt_words = MOVES[INDEX[alt]].summary if alt else ""
+    rated = np.isfinite(margin)
     if event == "player":  # a human's move (TradeWarModel.play): the agent's view of it
         text += " (the player's choice"
         if alt:
-            text += (f"; the agent rates it {margin:+.1f} weeks of pain against the best "
-                     f"other move, where it {MOVES[INDEX[alt]].summary}: {reasons(row, side)}")
-        return text + ")."
-    if event:
-        how = "forced" if (modes or {}).get(event) == "forced" else "proposed and taken"
-        text += f" (step '{event}' of the scenario, {how})"
-    if alt:
-        alt_words = MOVES[INDEX[alt]].summary
-        if margin >= 0:
-            text += (f"; it rated this {margin:.1f} weeks of pain above the next best option "
-                     f"(it {alt_words}): {reasons(row, side)}")
+            text += (f"; the agent rates it {_signed(margin)} weeks of pain against the best "
+                     f"other move, where it {alt_words}: {reasons(row, side)}"
+                     if rated else "; not a move the agent itself could make")
+        text += ")."
+    elif event:
+        forced = (modes or {}).get(event) == "forced"
+        how = "forced by the scenario step" if forced else "proposed by the scenario step"
+        text += f" ({how} '{event}'{'' if forced else ', and taken'}"
+        if not alt:
+            text += ")."
+        elif not rated:
+            text += "; not a move it would have had on its own menu)."
+        elif forced:
+            text += (f"; its own rating: {_signed(margin)} weeks of pain against its best "
+                     f"alternative (it {alt_words}): {reasons(row, side)}).")
         else:
-            text += (f", although it rated this {-margin:.1f} below the option it passed over "
-                     f"(it {alt_words}): a bounded-rationality choice; {reasons(row, side)}")
-    return text + "."
+            text += (f"; it rated this {_signed(margin)} weeks of pain against its best "
+                     f"alternative (it {alt_words}): {reasons(row, side)}).")
+    elif not alt:
+        text += "."
+    elif margin >= 0:
+        text += (f"; it rated this {_size(margin)} weeks of pain above the next best option "
+                 f"(it {alt_words}): {reasons(row, side)}.")
+    else:
+        text += (f", although it rated this {_size(margin)} below the option it passed over "
+                 f"(it {alt_words}): a bounded-rationality choice; {reasons(row, side)}.")
+    return text if said is None else f"{said} {text}"
 
 
 def narrate(story: RunStory) -> str:
-    """The run's story: quiet stretches folded into one line, every other week told."""
+    """The run's story: quiet stretches folded into one line, every other week told.
+    Weeks are numbered as the scenario numbers them (``decision_week``)."""
     p, sc = story.paths, story.scenario
     start = sc.start_date
+    modes = {e.id: e.mode for e in sc.events}
     lines = [f"Run {story.run} of '{sc.name}': outcome {story.row['outcome']}"
-             f" (deal week {_fmt(story.row['deal_week'])}, first talks week "
-             f"{_fmt(story.row['first_talks_week'])}).",
+             f" (deal signed in week {_week(story.row['deal_week'])}, talks first held in "
+             f"week {_week(story.row['first_talks_week'])}).",
+             "Week 0 starts on the scenario's start date, as scenario events count weeks. "
              "Terms are in weeks of each side's pain at the April 2025 peak; '+' favoured the "
              "move made over its best alternative.", ""]
     quiet_from = None
     for t in range(1, len(p)):
         row, before = p.iloc[t], p.iloc[t - 1]
         quiet = (row["us_move"] == "hold" and row["cn_move"] == "hold"
+                 and not _answered(row, "us") and not _answered(row, "cn")
+                 and not row.get("us_event", "") and not row.get("cn_event", "")
                  and row["channel"] == before["channel"]
                  and np.isclose(row["us_tariff"], before["us_tariff"])
                  and np.isclose(row["cn_tariff"], before["cn_tariff"]))
@@ -123,20 +213,25 @@ def narrate(story: RunStory) -> str:
                 continue
         if quiet_from is not None:
             end = t if quiet else t - 1
-            span = f"Week {end}" if end == quiet_from else f"Weeks {quiet_from}-{end}"
+            first, last = decision_week(quiet_from), decision_week(end)
+            span = f"Week {last}" if last == first else f"Weeks {first}-{last}"
             lines.append(f"{span}: both hold; tariffs "
                          f"{row['us_tariff']:.0f}% (US) and {row['cn_tariff']:.0f}% (China); "
                          f"{CHANNELS[int(row['channel'])]}.")
             quiet_from = None
             if quiet:
                 continue
-        date = start + dt.timedelta(weeks=t - 1)
-        lines.append(f"Week {t} ({date:%d %b %Y}):")
-        modes = {e.id: e.mode for e in sc.events}
+        week = decision_week(t)
+        date = start + dt.timedelta(weeks=week)
+        lines.append(f"Week {week} ({date:%d %b %Y}):")
         for side in ("us", "cn"):
             lines.append("  " + week_sentence(row, side, modes))
         lines.append("  " + _state_change(before, row))
     return "\n".join(lines)
+
+
+def _answered(row: pd.Series, side: str) -> bool:
+    return str(row.get(f"{side}_answer", "") or "") in ("accept", "reject")
 
 
 def _state_change(before: pd.Series, after: pd.Series) -> str:
@@ -153,5 +248,9 @@ def _state_change(before: pd.Series, after: pd.Series) -> str:
     return "Then: " + "; ".join(parts) + "."
 
 
-def _fmt(value: object) -> str:
-    return "-" if pd.isna(value) else str(int(value))
+def _week(value: object) -> str:
+    """A runs.parquet week (the end-of-week index of ``Recorder``) as the scenario's week
+    number of the decisions that led to it."""
+    if pd.isna(value):
+        return "-"
+    return "0 (from the start)" if int(value) == 0 else str(decision_week(int(value)))

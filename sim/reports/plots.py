@@ -18,6 +18,7 @@ from sim.experiments.summary import Summary
 SIDE_STYLE = {"us": ("US tariff on Chinese goods", "tab:blue"),
               "cn": ("China's tariff on US goods", "tab:red")}
 OUTCOME_COLOURS = {"comprehensive_deal": "tab:green", "truce": "tab:olive",
+                   "partial_deal": "tab:purple",
                    "de_escalation": "tab:cyan", "managed_stalemate": "tab:gray",
                    "escalation": "tab:red"}
 

@@ -123,27 +123,47 @@ class Game:
                 "us_acknowledges": float(m.us.acknowledges[0]),
                 "cn_acknowledges": float(m.cn.acknowledges[0])}
 
+    def proposals(self, side: str) -> list[str]:
+        """What ``side`` has on the table, in words: last week's proposal (public or through
+        the back channel) and a scenario's standing proposal."""
+        gov, out = self.gov(side), []
+        private = bool(getattr(gov, "pending_private", np.zeros(1, dtype=bool))[0])
+        for kind, arg, how in (
+                (gov.pending_kind, gov.pending_arg,
+                 " (through the back channel)" if private else ""),
+                (getattr(gov, "standing_kind", None), getattr(gov, "standing_arg", None),
+                 " (a standing offer)")):
+            if kind is None or int(kind[0]) == 0:
+                continue
+            out.append(proposal_words(int(kind[0]), int(arg[0])) + how)
+        return out
+
+    def answerable(self) -> bool:
+        """Whether the rival has something on the table the student can accept or reject."""
+        return bool(self.proposals(self.rival))
+
     def pending_text(self) -> str:
-        """What is on the table this week (proposals made last week)."""
+        """What is on the table this week (proposals made last week, standing offers)."""
         lines = []
         for side in (self.rival, self.side):
-            gov = self.gov(side)
-            kind, arg = int(gov.pending_kind[0]), int(gov.pending_arg[0])
-            if kind == 0:
+            what = " and ".join(self.proposals(side))
+            if not what:
                 continue
-            if kind == 1:
-                what = f"the {PACKAGES[arg].name.replace('_', ' ')} package " \
-                       f"({PACKAGES[arg].summary})"
-            elif kind == 2:
-                what = CHANNELS[min(max(arg, 0), 4)]
-            else:
-                what = "matched, simultaneous cuts of both broad layers"
             who = "You" if side == self.side else SIDE_NAMES[side]
             verb = "propose" if side == self.side else "proposes"
-            tail = ("; you can accept or reject it" if side == self.rival
+            tail = ("; you can accept or reject it (with any other move the agent's rule "
+                    "answers for you)" if side == self.rival
                     else f"; {SIDES[self.rival]} answers this week")
             lines.append(f"{who} {verb} {what}{tail}.")
         return " ".join(lines)
+
+    def move_words(self, move: str) -> str:
+        """The menu's words for ``move`` (an answer names what it answers)."""
+        if MOVES[INDEX[move]].answer:
+            what = " and ".join(self.proposals(self.rival)) or "the rival's proposal"
+            verb = "accept" if move == "accept" else "turn down"
+            return f"{verb} {SIDES[self.rival]}'s proposal: {what} (and hold)"
+        return MOVES[INDEX[move]].summary
 
     def state_text(self) -> str:
         """The state of the world at the start of this week, for the terminal."""
@@ -181,10 +201,10 @@ class Game:
         m, me = self.model, self.gov(self.side)
         if move == "offer":
             ctx = WeekContext(m)
-            default = int(ctx.offerable()[0])
-            out = [Option("package", None, f"the next step of the ladder "
+            default = int(ctx.best_offer(me, private=False)[0][0])
+            out = [Option("package", None, "the package the agent would offer "
                                            f"({PACKAGES[default].name})" if default >= 0
-                                           else "the next step of the ladder")]
+                          else "the package the agent would offer")]
             for k, pkg in enumerate(PACKAGES):
                 if m.channel[0] >= pkg.channel and m.package_open(k)[0]:
                     out.append(Option("package", pkg.name, f"{pkg.name}: {pkg.summary}"))
@@ -210,9 +230,8 @@ class Game:
         """Make the student's move, advance one week, and tell what happened."""
         if self.done:
             raise RuntimeError("the game is over")
+        # no option (or its default): the move's argument as the agent would pick it
         kwargs = {} if option is None or option.value is None else {option.key: option.value}
-        if option is None and move == "open_channel":
-            kwargs = {"level": int(self.model.channel[0]) + 1}
         before = self.snapshot()
         self.model.play(self.side, move, **kwargs)
         self.model.step()
@@ -224,9 +243,20 @@ class Game:
         m, t = self.model, self.model.week
         row = m.recorder.paths_frame().iloc[t]
         me, rival = self.side, self.rival
-        mine = "You: " + describe_move(me, str(row[f"{me}_move"]), int(row[f"{me}_move_arg"]))
+        move = str(row[f"{me}_move"])
+        mine = "You: " + describe_move(me, move, int(row[f"{me}_move_arg"]))
+        answer = str(row.get(f"{me}_answer", ""))
+        if answer in ("accept", "reject") and move == "hold":  # the student answered
+            verb = "accepts" if answer == "accept" else "turns down"
+            mine = f"You: {SIDE_NAMES[me]} {verb} {SIDES[rival]}'s proposal"
+            move = answer
         theirs = week_sentence(row, rival, {e.id: e.mode for e in m.config.events})
-        return Turn(t, m.start + dt.timedelta(weeks=t - 1), str(row[f"{me}_move"]), mine + ".",
+        their_answer = str(row.get(f"{rival}_answer", ""))
+        if their_answer in ("accept", "reject"):
+            theirs += (f" {SIDE_NAMES[rival]} "
+                       f"{'accepts' if their_answer == 'accept' else 'turns down'} your "
+                       "proposal.")
+        return Turn(t, m.start + dt.timedelta(weeks=t - 1), move, mine + ".",
                     str(row[f"{rival}_move"]), theirs, self.consequences(before))
 
     def consequences(self, before: dict[str, float]) -> str:
@@ -297,8 +327,20 @@ def percentile(values: np.ndarray, x: float) -> float:
 
 
 def outcome_words(outcome: str) -> str:
-    """``de_escalation`` -> "de-escalation", ``managed_stalemate`` -> "managed stalemate"."""
-    return outcome.replace("de_", "de-").replace("_", " ")
+    """``de_escalation`` -> "de-escalation", ``managed_stalemate`` -> "managed stalemate",
+    ``partial_deal`` -> "partial deal"."""
+    if outcome.startswith("de_"):
+        outcome = "de-" + outcome[3:]
+    return outcome.replace("_", " ")
+
+
+def proposal_words(kind: int, arg: int) -> str:
+    """A proposal in words (``kind`` 1 package, 2 channel level, 3 matched cuts)."""
+    if kind == 1 and 0 <= arg < len(PACKAGES):
+        return f"the {PACKAGES[arg].name.replace('_', ' ')} package ({PACKAGES[arg].summary})"
+    if kind == 2:
+        return CHANNELS[min(max(arg, 0), 4)]
+    return "matched, simultaneous cuts of both broad layers"
 
 
 def debrief(game: Game, ensemble: Ensemble | None = None) -> str:
@@ -384,7 +426,7 @@ def _choose_move(game: Game, stdin: TextIO, out: TextIO) -> tuple[str, Option | 
     menu = game.menu()
     out.write("Your moves:\n")
     for i, name in enumerate(menu, 1):
-        out.write(f"  {i:>2}. {name:<19} {MOVES[INDEX[name]].summary}\n")
+        out.write(f"  {i:>2}. {name:<19} {game.move_words(name)}\n")
     while True:
         text = _ask(f"Move for week {game.week + 1} [1-{len(menu)} or a name; q to stop]: ",
                     stdin, out).lower()

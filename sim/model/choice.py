@@ -1,0 +1,148 @@
+"""Choosing and learning: each week a government answers the rival's proposals and picks
+a move; then each side updates its belief about the rival's type on what the rival did.
+
+Choices follow logit quantal response, P(a) ~ exp(lambda EU(a)) (McKelvey & Palfrey 1995;
+Signorino 1999), or best response when ``decision.best_response`` is set.  Beliefs follow
+Bayes' rule with the rival's own decision rule as the likelihood, type by type: a type
+that would have conceded but held out becomes less likely, and so does a type that would
+not have made the commitment it made (Fudenberg & Tirole 1986; Fearon 1997; Slantchev
+2003).  An observer allows for mistakes (``decision.tremble``), and learns nothing from
+moves a scenario forced.  Back-channel talks add a private signal of each side's resolve
+(Kurizaki 2007).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.agents import TYPE_Z, Government
+from sim.model.decision import FLOAT, Terms, WeekContext, logit_choice, sigmoid
+from sim.model.moves import ANSWERS, INDEX, MOVES, priced, proposal_terms
+
+if TYPE_CHECKING:
+    from sim.model.model import TradeWarModel
+
+Array = np.ndarray
+ACCEPT, REJECT = 1, 2  # ``Government.answer``: 0 nothing on the table
+
+
+def choose(me: Government, ctx: WeekContext) -> None:
+    """Answer the rival's proposals, then pick each run's move; scenario events and a
+    human player may then override (``EventBook``)."""
+    model = ctx.model
+    n = me.n
+    answer(me, ctx)
+    eu = np.full((len(MOVES), n), -np.inf, dtype=FLOAT)
+    face = np.zeros((len(MOVES), n), dtype=FLOAT)
+    table: list[Terms | None] = []
+    for i, move in enumerate(MOVES):
+        if move.answer:
+            table.append(None)
+            continue
+        ok = move.available(me, ctx)
+        if not ok.any():
+            table.append(None)
+            continue
+        terms = priced(move, move.terms(me, ctx), ctx)
+        table.append(terms)
+        eu[i] = np.where(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
+        face[i] = np.broadcast_to(terms.face, (n,))
+    accepting = me.answer == ACCEPT
+    if accepting.any():  # a side signing a deal this week makes no other move
+        keep = np.zeros(len(MOVES), dtype=bool)
+        keep[INDEX["hold"]] = True
+        eu[:, accepting] = np.where(keep[:, None], eu[:, accepting], -np.inf)
+    me.choice = logit_choice(eu, ctx.lam, ctx.best_response, model.uniform()).astype(np.int8)
+    me.choice_arg = np.full(n, -1, dtype=np.int16)
+    me.scripted = np.zeros(n, dtype=np.int16)  # 1 + index of the event that set the move
+    me.eu, me.face_terms, me.table = eu, face, table
+    model.events.apply(me, ctx, eu, table)
+    model.events.apply_player(me, ctx, eu, table)
+
+
+def answer(me: Government, ctx: WeekContext) -> None:
+    """Decide, in every run, whether to accept what the rival has on the table: its
+    proposal of last week, or a scenario's standing proposal (the better of the two)."""
+    rival = me.rival
+    n = me.n
+    hold = ctx.hold(me)
+    gains, faces = [], []
+    for kind, arg in ((rival.pending_kind, rival.pending_arg),
+                      (rival.standing_kind, rival.standing_arg)):
+        if (kind != 0).any():
+            terms = proposal_terms(me, ctx, kind, arg)
+            gain = np.where(kind != 0, terms.total - hold.total, -np.inf)
+            face = np.broadcast_to(terms.face - hold.face, (n,))
+        else:
+            gain, face = np.full(n, -np.inf, dtype=FLOAT), np.zeros(n, dtype=FLOAT)
+        gains.append(gain)
+        faces.append(face)
+    target = np.where(gains[1] > gains[0], 2, 1).astype(np.int8)
+    gain = np.where(target == 2, gains[1], gains[0])
+    face = np.where(target == 2, faces[1], faces[0])
+    on_table = np.isfinite(gain)
+    u = ctx.model.uniform()
+    if ctx.best_response:
+        yes = gain > 0
+    else:
+        yes = u < sigmoid(ctx.lam * np.where(on_table, gain, 0.0))
+    me.answer = np.where(on_table, np.where(yes, ACCEPT, REJECT), 0).astype(np.int8)
+    me.answer_target = np.where(on_table, target, 0).astype(np.int8)
+    me.answer_gain = np.where(on_table, gain, 0.0).astype(FLOAT)
+    me.answer_face = np.where(on_table, face, 0.0).astype(FLOAT)
+    me.answer_scripted = np.zeros(n, dtype=bool)
+
+
+def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
+    """Each side's belief about the rival's type, after this week's answers and moves."""
+    eps = model.p["decision.tremble"]
+    lam = ctx.lam
+    for observer in model.governments:
+        actor = observer.rival
+        ratio = actor.types / actor.resolve[None, :]  # (K, runs)
+        like = np.ones((len(TYPE_Z), actor.n), dtype=FLOAT)
+        # the move: the actor's logit choice, recomputed with each type's face costs
+        eu = actor.eu[None, :, :] + (ratio - 1.0)[:, None, :] * actor.face_terms[None, :, :]
+        finite = np.isfinite(eu)
+        top = np.where(finite, eu, -np.inf).max(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", over="ignore"):
+            z = np.where(finite, lam * (np.where(finite, eu, 0.0) - top), -np.inf)
+        w = np.where(finite, np.exp(np.minimum(z, 0.0)), 0.0)
+        chosen = actor.choice.astype(np.intp)
+        p_move = np.take_along_axis(w, chosen[None, None, :].repeat(len(TYPE_Z), 0), 1)[:, 0]
+        p_move = p_move / np.maximum(w.sum(axis=1), 1e-30)
+        menu = np.maximum(finite[0].sum(axis=0), 1)
+        p_move = (1.0 - eps) * p_move + eps / menu
+        free = actor.scripted == 0
+        like = like * np.where(free[None, :], p_move, 1.0)
+        # the answer: accept if the gain (with each type's face) is positive
+        answered = (actor.answer != 0) & ~actor.answer_scripted
+        if answered.any():
+            gap = actor.answer_gain[None, :] + (ratio - 1.0) * actor.answer_face[None, :]
+            p_yes = sigmoid(lam * gap)
+            p_yes = (1.0 - eps) * p_yes + eps * 0.5
+            p_ans = np.where(actor.answer == ACCEPT, p_yes, 1.0 - p_yes)
+            like = like * np.where(answered[None, :], p_ans, 1.0)
+        post = observer.belief * like
+        observer.belief = (post / np.maximum(post.sum(axis=0, keepdims=True), 1e-30)).astype(
+            FLOAT)
+    # private talks reveal something of each side's resolve (lit-kurizaki2007)
+    if ctx.back_channel:
+        talking = (model.us.private_talks > 0) | (model.cn.private_talks > 0)
+        if talking.any():
+            sd = model.p["channel.signal_noise"]
+            for observer in model.governments:
+                actor = observer.rival
+                s = TYPE_Z[actor.type_index] + sd * model.normal()
+                like = np.exp(-0.5 * ((s[None, :] - TYPE_Z[:, None]) / sd) ** 2)
+                post = observer.belief * np.where(talking[None, :], like, 1.0)
+                observer.belief = (post / np.maximum(post.sum(axis=0, keepdims=True), 1e-30)
+                                   ).astype(FLOAT)
+        else:
+            for _ in model.governments:
+                model.normal()  # keep the random stream in step whatever happens
+
+
+__all__ = ["ACCEPT", "ANSWERS", "REJECT", "answer", "choose", "update_beliefs"]
