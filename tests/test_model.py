@@ -90,13 +90,15 @@ def test_crossing_offers_make_one_deal():
     """Both sides offer the same package and both accept: it is concluded once, and each
     side pays its face cost once."""
     scenario = Scenario(name="cross", description="crossing offers", weeks=4, initial={
-        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "cn.stimulus_capacity": 0.0}, events=[
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0,
+                    "cn.stimulus_capacity": 0.0}, events=[
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "us", "move": "accept", "mode": "forced", "week": 1},
         {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
     single = Scenario(name="single", description="one offer", weeks=4, initial={
-        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "cn.stimulus_capacity": 0.0}, events=[
+        "channel": 3}, parameters={"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0,
+                    "cn.stimulus_capacity": 0.0}, events=[
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "hold", "mode": "forced"},
         {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])

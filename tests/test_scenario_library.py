@@ -69,11 +69,14 @@ def test_a_completed_fentanyl_swap_removes_the_fentanyl_layer():
                                 {"id": "yes", "actor": "cn", "move": "accept", "mode": "forced",
                                  "week": 1}])
     runs = run_ensemble(scenario, runs=400, seed=3, path_sample=0).runs
-    signed = runs["event_swap"] == "accepted"
-    assert signed.sum() > 0
+    assert (runs["event_swap"] == "accepted").all()  # China's forced answer takes it
+    # two-level ratification: a deal both governments signed can still fail at home
+    signed = runs["failed_at_home"] == 0
+    assert 0 < signed.sum() < len(runs)
     assert (runs.loc[signed, "us_fentanyl_final"] == 0.0).all()
     assert (runs.loc[signed, "deal_kind"] == "fentanyl_for_precursors").all()
     untouched = ~signed & runs["first_deescalation_week"].isna()
+    assert untouched.sum() > 0
     assert (runs.loc[untouched, "us_fentanyl_final"] == 20.0).all()
 
 

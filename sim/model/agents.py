@@ -138,6 +138,7 @@ class Government(mesa.Agent):
         self.standing_kind = np.zeros(n, dtype=np.int8)
         self.standing_arg = np.full(n, -1, dtype=np.int16)
         self.standing_event = np.full(n, -1, dtype=np.int16)
+        self.standing_week = np.full(n, -1, dtype=np.int16)  # week it was tabled
         self.private_out = np.zeros(n, dtype=FLOAT)  # unleaked private concessions (size)
         self.private_talks = np.zeros(n, dtype=np.int16)  # weeks left of active private talks
         self.cum_pain = np.zeros(n, dtype=FLOAT)  # %GDP-years
@@ -154,6 +155,9 @@ class Government(mesa.Agent):
         self.scripted = np.zeros(n, dtype=np.int16)
         self.answer = np.zeros(n, dtype=np.int8)  # 0 nothing to answer, 1 accept, 2 reject
         self.answer_gain = np.zeros(n, dtype=FLOAT)
+        self.answer_face = np.zeros(n, dtype=FLOAT)
+        self.answer_target = np.zeros(n, dtype=np.int8)  # 1 last week's proposal, 2 standing
+        self.answer_scripted = np.zeros(n, dtype=bool)
 
     @property
     def label(self) -> str:
@@ -180,6 +184,12 @@ class Government(mesa.Agent):
     def invalidate(self) -> None:
         """Forget the cached tariff after the layers or exemptions changed."""
         self._tariff = None
+
+    def tabled(self, week: int) -> Array:
+        """The kind of this side's standing proposal the rival can answer in ``week``: a
+        policy tabled this week is seen from the next, as a proposal made by a move is
+        (so the order in which the two sides step makes no difference)."""
+        return np.where(self.standing_week < week, self.standing_kind, 0).astype(np.int8)
 
     def pressure(self, gain: float) -> Array:
         """Weight on economic pain: 1 plus the mobilisation of the groups that feel it,

@@ -57,7 +57,14 @@ def choose(me: Government, ctx: WeekContext) -> None:
     me.choice = logit_choice(eu, ctx.lam, ctx.best_response, model.uniform()).astype(np.int8)
     me.choice_arg = np.full(n, -1, dtype=np.int16)
     me.scripted = np.zeros(n, dtype=np.int16)  # 1 + index of the event that set the move
-    me.eu, me.face_terms, me.table = eu, face, table
+    # each possible type's face terms, as the rival reckons them: resolve scales face
+    # costs, except that a commitment costs a type as much as it expects to back down
+    type_face = (me.types / me.resolve[None, :])[:, None, :] * face[None, :, :]
+    kappa = ctx.p["face.escalation_commitment"]
+    for i, move in enumerate(MOVES):
+        if move.commitment and table[i] is not None:
+            type_face[:, i, :] = ctx.commitment_by_type(me, kappa)
+    me.eu, me.face_terms, me.type_face, me.table = eu, face, type_face, table
     model.events.apply(me, ctx, eu, table)
     model.events.apply_player(me, ctx, eu, table)
 
@@ -70,7 +77,7 @@ def answer(me: Government, ctx: WeekContext) -> None:
     hold = ctx.hold(me)
     gains, faces = [], []
     for kind, arg in ((rival.pending_kind, rival.pending_arg),
-                      (rival.standing_kind, rival.standing_arg)):
+                      (rival.tabled(ctx.model.week), rival.standing_arg)):
         if (kind != 0).any():
             terms = proposal_terms(me, ctx, kind, arg)
             gain = np.where(kind != 0, terms.total - hold.total, -np.inf)
@@ -104,7 +111,7 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         ratio = actor.types / actor.resolve[None, :]  # (K, runs)
         like = np.ones((len(TYPE_Z), actor.n), dtype=FLOAT)
         # the move: the actor's logit choice, recomputed with each type's face costs
-        eu = actor.eu[None, :, :] + (ratio - 1.0)[:, None, :] * actor.face_terms[None, :, :]
+        eu = actor.eu[None, :, :] + actor.type_face - actor.face_terms[None, :, :]
         finite = np.isfinite(eu)
         top = np.where(finite, eu, -np.inf).max(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", over="ignore"):

@@ -571,21 +571,31 @@ class WeekContext:
         rival = me.rival
         scale = 1.0 + added / np.maximum(self.face[me.side], 1e-6)
         k = self.demand(rival)  # what ``me`` would concede to
-        t = self.concession_times(me, k)
-        mine = np.take_along_axis(t, me.type_index[None, :].astype(np.intp), 0)[0]
-        soon = np.clip(1.0 - mine / self.horizon, 0.0, 1.0)
-        cost = np.zeros(me.n, dtype=FLOAT)
+        t = self.concession_times(me, k)  # for each of ``me``'s possible types
+        soon = np.clip(1.0 - t / self.horizon, 0.0, 1.0)  # (K, runs)
+        by_type = np.zeros((len(TYPE_Z), me.n), dtype=FLOAT)
         for j in np.unique(k):
             if j >= 0:
                 parts, _ = self.package_parts(me, int(j))
-                extra = parts.face * me.resolve * (scale - 1.0)  # negative
-                cost = np.where(k == j, soon * extra, cost)
+                extra = parts.face * (scale - 1.0)  # negative, at resolve 1
+                by_type = np.where((k == j)[None, :], soon * me.types * extra[None, :],
+                                   by_type)
+        # a type that expects to concede soon pays for the commitment; one that would
+        # hold out anyway pays little: so commitments signal resolve (lit-fearon1997)
+        self._cache[("commit_types", me.side, added)] = by_type
+        cost = np.take_along_axis(by_type, me.type_index[None, :].astype(np.intp), 0)[0]
         before = self.attrition(rival)
         after = self.attrition(rival, scale, tag=f"commit:{added}")
         value = self.leverage(me, (before - after)[None, :])
         out = (cost, value)
         self._cache[key] = out
         return out
+
+    def commitment_by_type(self, me: Government, added: float) -> Array:
+        """The face term of a commitment of ``added`` units for each of ``me``'s possible
+        types (K x runs): what an observer reckons each type would pay for it."""
+        self.commitment(me, added)
+        return self._cache[("commit_types", me.side, added)]  # type: ignore[return-value]
 
     # --- channels -------------------------------------------------------------------------
     def channel_value(self, me: Government, level: Array) -> Array:

@@ -156,7 +156,7 @@ class EventBook:
         code = ACCEPT if ev.move == "accept" else REJECT
         rival = me.rival
         me.answer = np.where(go, code, me.answer).astype(np.int8)
-        me.answer_target = np.where(go, np.where(rival.standing_kind != 0, 2, 1),
+        me.answer_target = np.where(go, np.where(rival.tabled(self.model.week) != 0, 2, 1),
                                     me.answer_target).astype(np.int8)
         me.answer_scripted = me.answer_scripted | go
         self.status[j] = np.where(go, DONE, self.status[j])
@@ -191,6 +191,7 @@ class EventBook:
         me.standing_kind = np.where(free, kind, me.standing_kind).astype(np.int8)
         me.standing_arg = np.where(free, arg, me.standing_arg).astype(np.int16)
         me.standing_event = np.where(free, j, me.standing_event).astype(np.int16)
+        me.standing_week = np.where(free, self.model.week, me.standing_week).astype(np.int16)
         self.status[j] = np.where(free, AWAITING, self.status[j])
         self.fired_week[j] = np.where(free, self.model.week, self.fired_week[j])
 

@@ -108,6 +108,11 @@ class TradeWarModel(mesa.Model):
         self.us = Government(self, "us", runs, p, np.searchsorted(cum, self.uniform()))
         self.cn = Government(self, "cn", runs, p, np.searchsorted(cum, self.uniform()))
         self.us.rival, self.cn.rival = self.cn, self.us
+        if p["decision.known_types"] > 0.5:  # complete information: an ablation
+            for gov in (self.us, self.cn):
+                known = np.zeros_like(gov.belief)
+                known[gov.rival.type_index, np.arange(runs)] = 1.0
+                gov.belief = known
         self.governments = (self.us, self.cn)
         self.channel = np.full(runs, int(p["initial.channel"]), dtype=np.int8)
         self.truce_left = np.zeros(runs, dtype=np.int16)

@@ -71,7 +71,7 @@ class Reject(Move):
     cites = ("cn-talk-dont-yield", "cn-no-need-to-talk-first")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        return (me.rival.pending_kind != 0) | (me.rival.standing_kind != 0)
+        return (me.rival.pending_kind != 0) | (me.rival.tabled(ctx.model.week) != 0)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return ctx.hold(me)
@@ -88,7 +88,7 @@ class Accept(Move):
     cites = ("lit-putnam1988", "us-mutual-deescalation", "lit-rubinstein1982")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        return (me.rival.pending_kind != 0) | (me.rival.standing_kind != 0)
+        return (me.rival.pending_kind != 0) | (me.rival.tabled(ctx.model.week) != 0)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return proposal_terms(me, ctx, me.rival.pending_kind, me.rival.pending_arg)

@@ -245,6 +245,10 @@ PARAMS: tuple[Param, ...] = (
     _p("decision.best_response", 0, "flag", 0, 1,
        "1: every choice is the best response (lambda -> infinity)",
        "lit-mckelvey-palfrey1995", integer=True),
+    _p("decision.known_types", 0, "flag", 0, 1,
+       "1: each side knows the rival's resolve type from the start (complete information, "
+       "an ablation of private types and learning)", "lit-fearon1995",
+       "lit-fudenberg-tirole1986", integer=True),
     _p("decision.tremble", 0.02, "prob", 0, 0.5,
        "chance an observer allows that the rival's move was a mistake (belief updating)",
        "lit-signorino1999",
