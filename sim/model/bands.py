@@ -26,10 +26,11 @@ Rules, checked in order (the first that holds names the outcome):
    of tool intensities stood at least ``tool_rise`` (default 0.5) above its start, OR the US
    tool sum likewise, unless the tariffs were cut into the de-escalation band of rule 5
    (tariffs are the war's main instrument: a tool left on while the tariffs came down is a
-   de-escalation, not an escalation). The US answers retaliation with a hike (us-answers-every-retaliation),
-   so one noisy hike that was reversed before the last ``sustain_weeks`` weeks does not
-   count: only a rise that holds to the end does. Paths shorter than ``sustain_weeks + 1``
-   rows use every week after week 0; a path with only week 0 never escalates.
+   de-escalation, not an escalation). The US answers retaliation with a hike
+   (us-answers-every-retaliation), so one noisy hike that was reversed before the last
+   ``sustain_weeks`` weeks does not count: only a rise that holds to the end does. Paths
+   shorter than ``sustain_weeks + 1`` rows use every week after week 0; a path with only
+   week 0 never escalates.
 5. ``de_escalation`` - no deal in force, and in the final week either side's effective
    tariff is at or below ``1 - cut_share`` (default cut_share 0.25) of its start:
    unilateral, private or matched cuts without a deal. A side that started at 0 % has

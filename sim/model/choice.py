@@ -91,10 +91,8 @@ def answer(me: Government, ctx: WeekContext) -> None:
     face = np.where(target == 2, faces[1], faces[0])
     on_table = np.isfinite(gain)
     u = ctx.model.uniform()
-    if ctx.best_response:
-        yes = gain > 0
-    else:
-        yes = u < sigmoid(ctx.lam * np.where(on_table, gain, 0.0))
+    yes = (gain > 0) if ctx.best_response else (
+        u < sigmoid(ctx.lam * np.where(on_table, gain, 0.0)))
     me.answer = np.where(on_table, np.where(yes, ACCEPT, REJECT), 0).astype(np.int8)
     me.answer_target = np.where(on_table, target, 0).astype(np.int8)
     me.answer_gain = np.where(on_table, gain, 0.0).astype(FLOAT)

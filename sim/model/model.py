@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.agents import K, SIDES, SPECS, TYPE_PRIOR, Government, peak_layers
+from sim.model.agents import SIDES, SPECS, TYPE_PRIOR, Government, peak_layers
 from sim.model.choice import ACCEPT, REJECT, choose, update_beliefs
 from sim.model.config import ACTORS, RunConfig, ScriptedEvent
 from sim.model.decision import WeekContext
