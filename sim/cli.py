@@ -1,4 +1,4 @@
-"""The ``tradewar`` command: run, validate, schema, evidence.
+"""The ``tradewar`` command: run, diagnose, compare, sweep, explain, play, validate, ...
 
 Bad input ends with one message per problem (file, line, field) on stderr and exit
 status 2, before anything is written.
@@ -45,15 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario's Monte-Carlo ensemble",
                          description="Run a scenario, print a summary and write results.")
-    run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--runs", type=_bounded_int(1, 10_000_000), help="number of runs")
-    _seed_and_set(run, "ensemble seed", "override a parameter by dotted name (repeatable)")
-    run.add_argument("--out", type=Path, help="results directory (default: "
-                     "results/<scenario>-<time>); must not exist")
+    _ensemble_options(run, "results directory (default: results/<scenario>-<time>); must "
+                      "not exist")
     run.add_argument("--paths-sample", type=_bounded_int(0, 16_384), default=None,
                      help="runs kept week by week in paths.parquet (default 1000)")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.set_defaults(handler=cmd_run)
+
+    diag = sub.add_parser("diagnose", help="how often each side chose against its own "
+                          "margin", description="Run a scenario's ensemble and print, per "
+                          "side and move, how often it was chosen freely, the share chosen "
+                          "although a better option was on the menu, and the mean regret, "
+                          "with a verdict on the consequential moves.")
+    _ensemble_options(diag, "also write a results directory, as `tradewar run` does, with "
+                      "diagnosis.txt (default: none); must not exist")
+    diag.set_defaults(handler=cmd_diagnose)
 
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and "
                           "compare their outcomes",
@@ -158,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _ensemble_options(parser: argparse.ArgumentParser, out_help: str) -> None:
+    """The options of a command that runs one scenario's ensemble (``run``, ``diagnose``)."""
+    parser.add_argument("scenario", help="scenario YAML file")
+    parser.add_argument("--runs", type=_bounded_int(1, 10_000_000), help="number of runs")
+    _seed_and_set(parser, "ensemble seed", "override a parameter by dotted name (repeatable)")
+    parser.add_argument("--out", type=Path, help=out_help)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def _seed_and_set(parser: argparse.ArgumentParser, seed_help: str, set_help: str) -> None:
     """The ``--seed S`` and repeatable ``--set NAME=VALUE`` options (see ``parse_sets``)."""
     parser.add_argument("--seed", type=_bounded_int(0, 2**63 - 1), help=seed_help)
@@ -217,31 +231,75 @@ def check_out(out: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.experiments.ensemble import PATH_SAMPLE, run_ensemble
-    from sim.experiments.summary import format_summary, summarize
+    from sim.experiments.ensemble import PATH_SAMPLE
     from sim.io.scenario import load_scenario
-    from sim.reports.replay import format_replay, replay_report
-    from sim.reports.results import default_dir, write_results
+    from sim.reports.results import default_dir
 
     scenario = load_scenario(args.scenario)
     overrides = parse_sets(args.sets)
     out = check_out(args.out or default_dir(scenario.name))
+    ensemble = _simulate(args, scenario, overrides, PATH_SAMPLE if args.paths_sample is None
+                         else args.paths_sample)
+    text, written = _write_run(args, ensemble, out)
+    print(text)
+    _print_rate(ensemble)
+    print(f"results: {written}/  (runs.parquet, paths.parquet, diagnostics.csv, summary.png, "
+          "manifest.json)")
+    return 0
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from sim.experiments.ensemble import FAN_RUNS, PATH_SAMPLE
+    from sim.io.scenario import load_scenario
+    from sim.reports.diagnose import diagnose
+
+    scenario = load_scenario(args.scenario)
+    overrides = parse_sets(args.sets)
+    out = None if args.out is None else check_out(args.out)
+    ensemble = _simulate(args, scenario, overrides, PATH_SAMPLE if out else 0,
+                         FAN_RUNS if out else 0)
+    diagnosis = diagnose(ensemble)
+    print(diagnosis.text)
+    _print_rate(ensemble)
+    if out is not None:
+        _, written = _write_run(args, ensemble, out, {"diagnosis.txt": diagnosis.text})
+        print(f"results: {written}/  (diagnosis.txt, diagnostics.csv, runs.parquet, ...)")
+    return 0
+
+
+def _simulate(args: argparse.Namespace, scenario, overrides: dict[str, float],
+              path_sample: int, fan_runs: int | None = None):
+    """The ensemble of ``run`` and ``diagnose``: ``--runs``, ``--seed``, a progress bar
+    on a terminal unless ``--no-progress``."""
+    from sim.experiments.ensemble import FAN_RUNS, run_ensemble
+
     progress = not args.no_progress and sys.stderr.isatty()
-    ensemble = run_ensemble(scenario, runs=args.runs, seed=args.seed, overrides=overrides,
-                            path_sample=PATH_SAMPLE if args.paths_sample is None
-                            else args.paths_sample, progress=progress)
+    return run_ensemble(scenario, runs=args.runs, seed=args.seed, overrides=overrides,
+                        path_sample=path_sample,
+                        fan_runs=FAN_RUNS if fan_runs is None else fan_runs, progress=progress)
+
+
+def _write_run(args: argparse.Namespace, ensemble, out: Path,
+               extra: dict[str, str] | None = None) -> tuple[str, Path]:
+    """The summary text and the results directory written for it."""
+    from sim.experiments.summary import format_summary, summarize
+    from sim.reports.replay import format_replay, replay_report
+    from sim.reports.results import write_results
+
+    scenario = ensemble.scenario
     summary = summarize(ensemble.runs, scenario.weeks)
     text = format_summary(summary, f"Scenario '{scenario.name}' (seed {ensemble.seed})")
     report = replay_report(ensemble.runs, scenario)
     if report is not None:
         text += "\n\n" + format_replay(report)
     written = write_results(ensemble, summary, out, command=args.argv,
-                            scenario_file=str(args.scenario), text=text)
-    print(text)
+                            scenario_file=str(args.scenario), text=text, extra=extra)
+    return text, written
+
+
+def _print_rate(ensemble) -> None:
     rate = ensemble.n_runs / ensemble.seconds if ensemble.seconds else float("nan")
     print(f"\n{ensemble.n_runs:,} runs in {ensemble.seconds:.1f} s ({rate:,.0f} runs/s)")
-    print(f"results: {written}/  (runs.parquet, paths.parquet, summary.png, manifest.json)")
-    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ import pandas as pd
 from sim.io.scenario import Scenario
 from sim.model.model import BLOCK, TradeWarModel
 from sim.model.parameters import BY_NAME, resolve
+from sim.model.recorder import DIAGNOSTIC_COUNTS, DIAGNOSTIC_KEYS, diagnostics_table
 
 BATCH_BLOCKS = 16
 """Blocks per batch: 16,384 runs keep every per-run array inside the L2 cache."""
@@ -40,12 +41,14 @@ class Batch:
 
 @dataclass
 class BatchResult:
-    """What one batch returns: its run table, sampled paths and fan-chart paths."""
+    """What one batch returns: its run table, sampled paths, fan-chart paths and the
+    integer counts of choices against the margin (``Recorder.diagnostic_counts``)."""
 
     batch: Batch
     runs: pd.DataFrame
     paths: pd.DataFrame
     fan: dict[str, np.ndarray]  # side -> (weeks + 1, runs kept) effective tariff, %
+    counts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -62,6 +65,9 @@ class Ensemble:
     path_sample: int
     seconds: float = 0.0
     batches: list[Batch] = field(default_factory=list)
+    diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per side, kind (move or answer) and move: free choices, how many against a negative
+    margin, their share and mean regret in weeks of pain (``diagnostics_table``)."""
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -96,7 +102,8 @@ def run_batch(scenario: Scenario, seed: int, batch: Batch, overrides: dict[str, 
             on_week()
     keep = max(0, min(fan_runs - batch.first, batch.size))
     fan = {side: model.recorder.tariff[side][:, :keep].copy() for side in ("us", "cn")}
-    result = BatchResult(batch, model.recorder.runs_frame(), model.recorder.paths_frame(), fan)
+    result = BatchResult(batch, model.recorder.runs_frame(), model.recorder.paths_frame(), fan,
+                         model.recorder.diagnostic_counts())
     del model
     gc.collect()  # free the model's reference cycles (and their arrays) now
     return result
@@ -120,7 +127,23 @@ def assemble(scenario: Scenario, seed: int, runs: int, overrides: dict[str, floa
     path_table = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame()
     fan = {side: np.concatenate([r.fan[side] for r in results], axis=1) for side in ("us", "cn")}
     return Ensemble(scenario, seed, runs, dict(overrides), run_table, path_table, fan,
-                    min(path_sample, runs), seconds, [r.batch for r in results])
+                    min(path_sample, runs), seconds, [r.batch for r in results],
+                    diagnostics_table(sum_counts([r.counts for r in results])))
+
+
+def sum_counts(counts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Batches' diagnostic counts summed row by row (integers: exact in any order)."""
+    keys, cols = list(DIAGNOSTIC_KEYS), list(DIAGNOSTIC_COUNTS)
+    frames = [c for c in counts if len(c)]
+    if not frames:
+        return pd.DataFrame({**{k: pd.Series(dtype=object) for k in keys},
+                             **{c: pd.Series(dtype=np.int64) for c in cols}})
+    total = frames[0].copy()
+    for frame in frames[1:]:
+        if not frame[keys].equals(total[keys]):
+            raise ValueError("batches disagree on the rows of their diagnostic counts")
+        total[cols] = total[cols].to_numpy(np.int64) + frame[cols].to_numpy(np.int64)
+    return total
 
 
 def run_ensemble(scenario: Scenario, *, runs: int | None = None, seed: int | None = None,

@@ -12,7 +12,7 @@ import pandas as pd
 from sim.model.agents import TYPE_NAMES
 from sim.model.decision import TERM_NAMES
 from sim.model.events import STATUS_NAMES
-from sim.model.moves import MOVE_NAMES, MOVES
+from sim.model.moves import ANSWERS, MOVE_NAMES, MOVES
 from sim.model.outcomes import OUTCOMES, classify_model
 from sim.model.packages import PACKAGES
 
@@ -24,6 +24,10 @@ Array = np.ndarray
 DEESCALATION_KINDS = ("none", "unilateral_us", "unilateral_cn", "private_us", "private_cn",
                       "matched", *(f"deal_{pkg.name}" for pkg in PACKAGES))
 ANSWER_NAMES = ("", "accept", "reject")
+REGRET_UNIT = 1_000_000  # regret is summed in micro-weeks of pain: integers, exact sums
+REGRET_TOL = 1e-6  # a shortfall (weeks of pain) below this is a tie, not a choice against
+DIAGNOSTIC_KEYS = ("side", "kind", "move")
+DIAGNOSTIC_COUNTS = ("chosen", "against", "regret_uw")
 
 
 class Recorder:
@@ -50,12 +54,17 @@ class Recorder:
         self.failed = {s: np.zeros(n, dtype=np.int16) for s in ("us", "cn")}
         self.failed_deals = np.zeros(n, dtype=np.int16)
         self.tools = {s: np.zeros((w + 1, n), dtype=np.float32) for s in ("us", "cn")}
-        # diagnostics over every run: per move, how often it was chosen freely and how
-        # often against a negative margin (a better move was on the menu)
-        n_moves = len(MOVES)
+        # diagnostics over every run, per move and per answer (accept, reject): how often
+        # it was chosen freely (not scripted), how often against a negative margin (a better
+        # option was open) and the summed shortfall, in micro-weeks of pain so that every
+        # sum is an integer and the totals do not depend on how runs are batched
+        n_moves, n_answers = len(MOVES), len(ANSWER_NAMES) - 1
         self.chosen = {s: np.zeros(n_moves, dtype=np.int64) for s in ("us", "cn")}
         self.against = {s: np.zeros(n_moves, dtype=np.int64) for s in ("us", "cn")}
-        self.regret = {s: np.zeros(n_moves, dtype=np.float64) for s in ("us", "cn")}
+        self.regret = {s: np.zeros(n_moves, dtype=np.int64) for s in ("us", "cn")}
+        self.answered = {s: np.zeros(n_answers, dtype=np.int64) for s in ("us", "cn")}
+        self.answered_against = {s: np.zeros(n_answers, dtype=np.int64) for s in ("us", "cn")}
+        self.answer_regret = {s: np.zeros(n_answers, dtype=np.int64) for s in ("us", "cn")}
         s = self.sample
         self.paths = {name: np.zeros((w + 1, s), dtype=np.float32) for name in (
             "us_pain", "cn_pain", "us_face", "cn_face", "channel", "us_acknowledges",
@@ -113,20 +122,21 @@ class Recorder:
             chosen_eu = eu[gov.choice.astype(np.intp), cols]
             best = np.where(np.isfinite(eu), eu, -np.inf).max(axis=0)
             regret = np.where(free, best - chosen_eu, 0.0)
-            bad = free & (regret > 1e-6)
+            bad = free & (regret > REGRET_TOL)
+            units = np.rint(regret[bad] * REGRET_UNIT).astype(np.int64)
             self.chosen[gov.side] += np.bincount(gov.choice[free], minlength=len(MOVES))
             self.against[gov.side] += np.bincount(gov.choice[bad], minlength=len(MOVES))
-            self.regret[gov.side] += np.bincount(gov.choice[bad], weights=regret[bad],
-                                                 minlength=len(MOVES))
+            np.add.at(self.regret[gov.side], gov.choice[bad].astype(np.intp), units)
             # answers: an acceptance against a loss, a refusal against a gain
             answered = (gov.answer != 0) & ~gov.answer_scripted
-            for code, name in ((1, "accept"), (2, "reject")):
-                i = MOVE_NAMES.index(name)
+            gain = gov.answer_gain.astype(np.float64)
+            for j, code in enumerate((1, 2)):
                 sel = answered & (gov.answer == code)
-                wrong = sel & ((gov.answer_gain < 0) if code == 1 else (gov.answer_gain > 0))
-                self.chosen[gov.side][i] += int(sel.sum())
-                self.against[gov.side][i] += int(wrong.sum())
-                self.regret[gov.side][i] += float(np.abs(gov.answer_gain[wrong]).sum())
+                wrong = sel & ((gain < -REGRET_TOL) if code == 1 else (gain > REGRET_TOL))
+                self.answered[gov.side][j] += int(sel.sum())
+                self.answered_against[gov.side][j] += int(wrong.sum())
+                self.answer_regret[gov.side][j] += int(
+                    np.rint(np.abs(gain[wrong]) * REGRET_UNIT).astype(np.int64).sum())
         s = self.sample
         if not s:
             return
@@ -159,17 +169,27 @@ class Recorder:
         self.failed["us"] += us
         self.failed["cn"] += cn
 
-    def diagnostics(self) -> pd.DataFrame:
-        """Per side and move: free choices, the share made against a negative margin (a
-        better move was on the menu), and the mean shortfall when so (weeks of pain)."""
+    def diagnostic_counts(self) -> pd.DataFrame:
+        """Integer counts per side, kind (``move`` or ``answer``) and name: free choices
+        (``chosen``), those made against a negative margin (``against``) and their summed
+        shortfall in micro-weeks of pain (``regret_uw``).  Sums of these over batches are
+        exact; :func:`diagnostics_table` turns them into shares and means."""
         rows = []
         for side in ("us", "cn"):
             for i, name in enumerate(MOVE_NAMES):
-                n, bad = int(self.chosen[side][i]), int(self.against[side][i])
-                rows.append({"side": side, "move": name, "chosen": n, "against_margin": bad,
-                             "share_against": bad / n if n else 0.0,
-                             "mean_shortfall": self.regret[side][i] / bad if bad else 0.0})
-        return pd.DataFrame(rows)
+                if i in ANSWERS:  # never a move: answers are counted on their own rows
+                    continue
+                rows.append((side, "move", name, self.chosen[side][i], self.against[side][i],
+                             self.regret[side][i]))
+            for j, name in enumerate(ANSWER_NAMES[1:]):
+                rows.append((side, "answer", name, self.answered[side][j],
+                             self.answered_against[side][j], self.answer_regret[side][j]))
+        frame = pd.DataFrame(rows, columns=list(DIAGNOSTIC_KEYS + DIAGNOSTIC_COUNTS))
+        return frame.astype({c: np.int64 for c in DIAGNOSTIC_COUNTS})
+
+    def diagnostics(self) -> pd.DataFrame:
+        """This model's choices against the margin (see :func:`diagnostics_table`)."""
+        return diagnostics_table(self.diagnostic_counts())
 
     def deescalated(self, mask: Array, kind: str) -> None:
         """Note the first de-escalation of each run and its kind."""
@@ -269,6 +289,22 @@ class Recorder:
             for j, name in enumerate(TERM_NAMES):
                 frame[f"{side}_{name}_alt"] = self.alt_terms[side][:, j, :].ravel()
         return pd.DataFrame(frame)
+
+
+def diagnostics_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts (:meth:`Recorder.diagnostic_counts`, or their sum over batches) as the table
+    side, kind, move, chosen, against, share_against (of free choices) and mean_regret
+    (weeks of pain, over the choices made against the margin)."""
+    out = counts[list(DIAGNOSTIC_KEYS)].copy()
+    chosen = counts["chosen"].to_numpy(np.int64)
+    against = counts["against"].to_numpy(np.int64)
+    regret = counts["regret_uw"].to_numpy(np.int64) / REGRET_UNIT
+    out["chosen"], out["against"] = chosen, against
+    out["share_against"] = np.divide(against, chosen, out=np.zeros(len(out)),
+                                     where=chosen > 0)
+    out["mean_regret"] = np.divide(regret, against, out=np.zeros(len(out)),
+                                   where=against > 0)
+    return out
 
 
 def _weeks(values: Array) -> Array:

@@ -29,6 +29,7 @@ from sim.reports.plots import comparison_figure, summary_figure
 RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE, SCENARIO_FILE = (
     "runs.parquet", "paths.parquet", "manifest.json", "summary.png", "summary.txt",
     "scenario.yaml")
+DIAGNOSTICS_FILE = "diagnostics.csv"
 
 
 def default_dir(scenario_name: str, root: str | Path = "results",
@@ -62,12 +63,18 @@ def atomic_directory(out: str | Path) -> Iterator[Path]:
 
 def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
                   command: list[str], scenario_file: str | None = None,
-                  text: str | None = None) -> Path:
-    """Write tables, figure, summary (``text``, by default the formatted ``summary``) and
-    manifest into the new directory ``out``."""
+                  text: str | None = None, extra: dict[str, str] | None = None) -> Path:
+    """Write tables, figure, summary (``text``, by default the formatted ``summary``), any
+    ``extra`` text files (name -> content) and manifest into the new directory ``out``."""
     with atomic_directory(out) as tmp:
         ensemble.runs.to_parquet(tmp / RUNS_FILE, index=False)
         ensemble.paths.to_parquet(tmp / PATHS_FILE, index=False)
+        if not ensemble.diagnostics.empty:
+            ensemble.diagnostics.to_csv(tmp / DIAGNOSTICS_FILE, index=False)
+        for name, content in (extra or {}).items():
+            if Path(name).name != name or name.startswith("."):
+                raise ValueError(f"extra file names must be plain names, got {name!r}")
+            (tmp / name).write_text(content + "\n")
         (tmp / SCENARIO_FILE).write_text(
             "# The validated scenario these results came from (tradewar explain reads it).\n"
             + yaml.safe_dump(ensemble.scenario.model_dump(mode="json"), sort_keys=False))
