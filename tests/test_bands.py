@@ -317,3 +317,16 @@ def test_a_deal_in_force_always_names_the_outcome(case):
     deal_codes = [CODE["comprehensive_deal"], CODE["truce"], CODE["partial_deal"]]
     assert np.all(np.isin(code[deal], deal_codes))
     assert np.all(kw["lasting_deal"][code == CODE["comprehensive_deal"]])
+
+
+def test_a_tool_left_on_while_tariffs_came_down_is_de_escalation():
+    """Tariffs are the war's main instrument: a tool raised early and left on while a side
+    cut its tariff into the de-escalation band is a de-escalation; a tariff hike held to
+    the end is an escalation whatever else happened."""
+    tools_on = flat_then(0.0, 1.0, 2)
+    cut = flat_then(145.0, 20.0, 10)
+    assert run(cn_tools=tools_on) == "escalation"
+    assert run(us_path=cut, cn_tools=tools_on) == "de_escalation"
+    assert run(cn_path=flat_then(125.0, 50.0, 10), us_tools=tools_on) == "de_escalation"
+    hiked = flat_then(145.0, 145.0 + 2 * STEP, 3)
+    assert run(us_path=hiked, cn_path=flat_then(125.0, 50.0, 10)) == "escalation"
