@@ -1,4 +1,5 @@
-"""The ``tradewar`` command: run, diagnose, compare, sweep, explain, play, validate, ...
+"""The ``tradewar`` command: run, diagnose, compare, hypothesis, sweep, explain, play,
+validate and more.
 
 Bad input ends with one message per problem (file, line, field) on stderr and exit
 status 2, before anything is written.
@@ -75,6 +76,24 @@ def build_parser() -> argparse.ArgumentParser:
                       "results/compare-<time>); must not exist")
     cmp_.add_argument("--no-progress", action="store_true", help="no progress bar")
     cmp_.set_defaults(handler=cmd_compare)
+
+    hyp = sub.add_parser("hypothesis", help="check scenarios' hypotheses against their "
+                         "reference with common random numbers",
+                         description="Run each scenario and the scenario its hypothesis is "
+                         "stated against with the same seed and runs, print the paired "
+                         "difference of the hypothesis' metric with a 95%% interval and the "
+                         "verdict: supported, contradicted or inconclusive.")
+    hyp.add_argument("scenarios", nargs="+", help="scenario YAML files with a 'hypothesis:' "
+                     "block")
+    hyp.add_argument("--runs", type=_bounded_int(1, 10_000_000),
+                     help="runs per scenario (default: each scenario's own)")
+    hyp.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
+                     help="common seed (default: each scenario's own)")
+    hyp.add_argument("--markdown", type=Path, help="also write the results as a Markdown "
+                     "document (docs/hypotheses.md)")
+    hyp.add_argument("--readings", type=Path, help="with --markdown: YAML of documented "
+                     "verdicts and readings of disagreements (docs/hypotheses-readings.yaml)")
+    hyp.set_defaults(handler=cmd_hypothesis)
 
     swp = sub.add_parser("sweep", help="run an experiment's parameter sweep",
                          description="Run (or resume) an experiment: points x replicates in "
@@ -332,6 +351,58 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(text)
     print(f"\nresults: {written}/  (compare.csv, compare.png, runs_<scenario>.parquet)")
     return 0
+
+
+def cmd_hypothesis(args: argparse.Namespace) -> int:
+    from sim.experiments.hypothesis import check_hypothesis, format_check, reference_scenario
+    from sim.io.scenario import load_scenario
+    from sim.reports.hypotheses import load_readings, markdown
+
+    if args.readings is not None and args.markdown is None:
+        raise InputError.single("--readings", "goes with --markdown")
+    problems = []
+    for file in args.scenarios:  # refuse bad input before anything runs
+        try:
+            scenario = load_scenario(file)
+            if scenario.hypothesis is None:
+                raise InputError.single(file, "states no hypothesis; add a 'hypothesis:' block "
+                                        "(metric, direction, against, why)", 1, "hypothesis")
+            reference_scenario(file, scenario)
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return EXIT_INPUT
+    readings = load_readings(args.readings) if args.readings is not None else {}
+    if args.markdown is not None and not args.markdown.parent.is_dir():
+        raise InputError.single(str(args.markdown), "its folder does not exist")
+    cache: dict = {}
+    checks = []
+    for file in args.scenarios:
+        check = check_hypothesis(file, runs=args.runs, seed=args.seed, cache=cache)
+        checks.append(check)
+        print(format_check(check), flush=True)
+    if args.markdown is not None:
+        command = _command_line(args.argv, args.scenarios)
+        args.markdown.write_text(markdown(checks, readings, command))
+        print(f"\nwrote {args.markdown}")
+    return 0
+
+
+def _command_line(argv: Sequence[str], files: Sequence[str]) -> str:
+    """``argv`` for a document, ``files`` shown as ``DIR/*.yaml`` when they are every
+    scenario file of one folder."""
+    import shlex
+
+    words = [shlex.quote(w) for w in argv]
+    folders = {Path(f).parent for f in files}
+    if len(folders) == 1:
+        folder = folders.pop()
+        if sorted(files) == sorted(str(folder / p.name) for p in folder.glob("*.yaml")):
+            at = words.index(shlex.quote(files[0]))
+            words = [w for w in words if w not in {shlex.quote(f) for f in files}]
+            words.insert(at, f"{shlex.quote(str(folder))}/*.yaml")
+    return " ".join(words)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

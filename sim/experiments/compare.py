@@ -9,6 +9,7 @@ indicators by resampling the counts of (-1, 0, +1) run differences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,9 @@ from sim.model.outcomes import OUTCOMES
 
 BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 0  # the intervals are reproducible
+
+Statistic = Callable[[np.ndarray], np.ndarray]
+"""A statistic of per-run values: ``(draws, runs)`` array -> one value per draw."""
 
 
 @dataclass
@@ -55,6 +59,46 @@ def paired_difference(a: np.ndarray, b: np.ndarray, rng: np.random.Generator,
     tail = (1 - confidence) / 2
     low, high = np.quantile(means, (tail, 1 - tail))
     return float(d.mean()), float(low), float(high)
+
+
+def paired_bootstrap(a: np.ndarray, b: np.ndarray, statistic: Statistic,
+                     rng: np.random.Generator, confidence: float = CONFIDENCE,
+                     chunk: int = 200) -> tuple[float, float, float]:
+    """``statistic(a) - statistic(b)`` for per-run values paired by run, with a paired-
+    bootstrap interval: runs are resampled by index, the same indices for both, so the
+    pairing (common random numbers) is kept.  ``statistic`` maps a ``(draws, runs)`` array
+    to one value per draw.  The interval is NaN if any draw's statistic is undefined."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise ValueError("a and b must be non-empty per-run values of the same runs")
+    n = len(a)
+    estimate = float(statistic(a[None, :])[0] - statistic(b[None, :])[0])
+    draws = []
+    for start in range(0, BOOTSTRAP, chunk):
+        idx = rng.integers(0, n, size=(min(chunk, BOOTSTRAP - start), n))
+        draws.append(statistic(a[idx]) - statistic(b[idx]))
+    diffs = np.concatenate(draws)
+    if np.isnan(diffs).any():
+        return estimate, float("nan"), float("nan")
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(diffs, (tail, 1 - tail))
+    return estimate, float(low), float(high)
+
+
+def row_means(x: np.ndarray) -> np.ndarray:
+    """Mean of each row (a ``paired_bootstrap`` statistic)."""
+    return x.mean(axis=1)
+
+
+def row_medians_of_set(x: np.ndarray) -> np.ndarray:
+    """Median of each row over its non-NaN entries, NaN for a row with none (a
+    ``paired_bootstrap`` statistic)."""
+    ordered = np.sort(x, axis=1)  # NaN sorts last
+    k = (~np.isnan(ordered)).sum(axis=1)
+    rows = np.arange(len(x))
+    lo, hi = np.maximum((k - 1) // 2, 0), np.maximum(k // 2, 0)
+    out = (ordered[rows, lo] + ordered[rows, np.minimum(hi, x.shape[1] - 1)]) / 2
+    return np.where(k > 0, out, np.nan)
 
 
 def median_with_interval(weeks: np.ndarray, rng: np.random.Generator,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +29,8 @@ from sim.model import parameters
 from sim.model.agents import SPECS
 from sim.model.config import ACTORS
 from sim.model.events import OPS, VARIABLES
+from sim.model.metrics import BY_NAME as METRICS
+from sim.model.metrics import METRIC_NAMES
 from sim.model.moves import MOVE_NAMES
 from sim.model.packages import PACKAGES
 
@@ -35,6 +38,10 @@ MoveName = Literal[MOVE_NAMES]  # type: ignore[valid-type]
 PackageName = Literal[tuple(pkg.name for pkg in PACKAGES)]  # type: ignore[valid-type]
 VariableName = Literal[tuple(VARIABLES)]  # type: ignore[valid-type]
 OpName = Literal[tuple(OPS)]  # type: ignore[valid-type]
+MetricName = Literal[METRIC_NAMES]  # type: ignore[valid-type]
+NAME_PATTERN = r"^[A-Za-z0-9_\-]+$"
+CITATION = re.compile(r"\[([^\[\]]*)\]")
+"""A citation in free text: evidence or literature ids in brackets, ``[id, id]``."""
 
 
 class Strict(BaseModel):
@@ -98,10 +105,30 @@ class Event(Strict):
         return self
 
 
+class Hypothesis(Strict):
+    """What the scenario is expected to do to one metric (``sim.model.metrics``) against
+    a reference scenario, and why.  ``against: null`` marks the reference itself."""
+
+    metric: MetricName | None = Field(None, description="declared metric the hypothesis is "
+                                      "about (sim.model.metrics)")
+    direction: Literal["higher", "lower", "same"] | None = Field(
+        None, description="expected direction of the metric against the reference")
+    against: str | None = Field("baseline", pattern=NAME_PATTERN,
+                                description="reference scenario, by name (a file NAME.yaml "
+                                "beside this one); null: this scenario is the reference")
+    week: int | None = Field(None, ge=0, le=520, strict=True,
+                             description="week of a *_by_week metric")
+    tolerance: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                    description="half-width of the band 'same' allows, in "
+                                    "the metric's unit (default: the metric's own)")
+    why: str = Field(min_length=1, description="the reason, citing evidence or literature "
+                     "ids in brackets: [cn-equal-basis]")
+
+
 class Scenario(Strict):
     """A validated scenario."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = Field(pattern=NAME_PATTERN)
     description: str
     cites: list[str] = Field(default_factory=list, description="evidence ids it rests on")
     start_date: dt.date = Field(dt.date(2025, 4, 14), ge=dt.date(1900, 1, 1),
@@ -114,6 +141,9 @@ class Scenario(Strict):
     parameters: dict[str, float] = Field(default_factory=dict,
                                          description="parameter overrides by dotted name")
     events: list[Event] = Field(default_factory=list)
+    hypothesis: Hypothesis | None = Field(None, description="expected direction against a "
+                                          "reference scenario and why (required in the "
+                                          "library)")
 
     @model_validator(mode="after")
     def _events_consistent(self) -> Scenario:
@@ -131,14 +161,44 @@ class Scenario(Strict):
             ids.append(ev.id)
         return self
 
+    @model_validator(mode="after")
+    def _hypothesis_consistent(self) -> Scenario:
+        hyp = self.hypothesis
+        if hyp is None:
+            return self
+        if hyp.against is None:
+            for key in ("metric", "direction", "week", "tolerance"):
+                if getattr(hyp, key) is not None:
+                    raise ValueError(f"hypothesis.{key}: the reference (against: null) states "
+                                     "no direction; remove it")
+            return self
+        if hyp.against == self.name:
+            raise ValueError("hypothesis.against: a scenario cannot be its own reference")
+        for key in ("metric", "direction"):
+            if getattr(hyp, key) is None:
+                raise ValueError(f"hypothesis.{key}: required field is missing")
+        metric = METRICS[hyp.metric]
+        if metric.needs_week and hyp.week is None:
+            raise ValueError(f"hypothesis.week: metric '{hyp.metric}' needs a week")
+        if not metric.needs_week and hyp.week is not None:
+            raise ValueError(f"hypothesis.week: metric '{hyp.metric}' takes no week")
+        if hyp.week is not None and hyp.week > self.weeks:
+            raise ValueError(f"hypothesis.week: week {hyp.week} is past the horizon "
+                             f"({self.weeks} weeks)")
+        if hyp.tolerance is not None and hyp.direction != "same":
+            raise ValueError("hypothesis.tolerance: goes with direction 'same'")
+        return self
+
     @property
     def overrides(self) -> dict[str, float]:
         """Initial state and parameters as one mapping of dotted names."""
         return {**{f"initial.{k}": v for k, v in self.initial.items()}, **self.parameters}
 
     def digest(self) -> str:
-        """SHA-256 of the validated content (independent of formatting and comments)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """SHA-256 of the validated content (independent of formatting and comments).  The
+        hypothesis changes no run and is left out, so results and sweeps made before a
+        scenario stated one still match it."""
+        text = json.dumps(self.model_dump(mode="json", exclude={"hypothesis"}), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @classmethod
@@ -185,21 +245,40 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def citation_problems(scenario: Scenario, index: yamlio.LineIndex) -> list[yamlio.Problem]:
-    """Cited ids that are neither evidence records nor literature."""
-    import difflib
-
+    """Cited ids (``cites`` and the bracketed ids of ``hypothesis.why``) that are neither
+    evidence records nor literature, and a ``why`` that cites nothing."""
     from sim.io.evidence import load_evidence, load_literature
 
     known = {**load_evidence(), **load_literature()}
     problems = []
     for i, cite in enumerate(scenario.cites):
         if cite not in known:
-            close = difflib.get_close_matches(cite, list(known), n=2)
-            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
             problems.append(yamlio.Problem(index.line_for(("cites", i)), f"cites[{i}]",
-                                           f"'{cite}' is not an evidence or literature id"
-                                           + hint))
+                                           _unknown(cite, known)))
+    if scenario.hypothesis is not None:
+        line = index.line_for(("hypothesis", "why"))
+        cited = why_citations(scenario.hypothesis.why)
+        if not cited:
+            problems.append(yamlio.Problem(line, "hypothesis.why", "cites no evidence; put "
+                                           "evidence or literature ids in brackets, e.g. "
+                                           "[cn-equal-basis]"))
+        problems += [yamlio.Problem(line, "hypothesis.why", _unknown(c, known))
+                     for c in cited if c not in known]
     return problems
+
+
+def why_citations(text: str) -> list[str]:
+    """The ids cited in brackets in ``text``: ``"... [a, b] ... [c]"`` → ``[a, b, c]``."""
+    return [part.strip() for group in CITATION.findall(text)
+            for part in re.split(r"[,;]", group) if part.strip()]
+
+
+def _unknown(cite: str, known: dict[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(cite, list(known), n=2)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return f"'{cite}' is not an evidence or literature id{hint}"
 
 
 def json_schema() -> dict[str, Any]:

@@ -184,8 +184,9 @@ def validation_error(path: str | Path, exc: Any, index: LineIndex) -> InputError
             prefix = match[1]
             loc = by_name.get(prefix, ())
             msg = match[2] if loc or prefix in by_name else msg.removeprefix("Value error, ")
-            if not loc:
-                problems.append(Problem(index.line_for(()), prefix, match[2]))
+            if not loc:  # e.g. a missing key: the line of its nearest present parent
+                problems.append(Problem(_line_of_name(prefix, by_name, index), prefix,
+                                        match[2]))
                 continue
         elif kind == "extra_forbidden":
             msg = "unknown key"
@@ -197,6 +198,16 @@ def validation_error(path: str | Path, exc: Any, index: LineIndex) -> InputError
                 msg += f" (got {err['input']!r})"
         problems.append(Problem(index.line_for(loc), field_name(loc), msg))
     return InputError.from_problems(str(path), problems)
+
+
+def _line_of_name(name: str, by_name: dict[str, Loc], index: LineIndex) -> int:
+    """Line of the field ``name`` (``a.b[2].c``) or of its nearest named parent."""
+    while name and name not in by_name:
+        name = _LAST_PART.sub("", name)
+    return index.line_for(by_name.get(name, ()))
+
+
+_LAST_PART = re.compile(r"(\.[^.\[\]]*|\[\d+\]|^[^.\[\]]*)$")
 
 
 def _is_union_tag(part: str | int) -> bool:
