@@ -41,6 +41,7 @@ from scipy.special import ndtr
 from sim.model.agents import TYPE_Z, Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
+from sim.model.vector import select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -346,24 +347,39 @@ class WeekContext:
         p = self.p
         gains = self.group_gains(me, k)
         sd = max(p["ratification.noise"], 1e-6)
-        probs = [ndtr(g / sd) for g in gains]
-        pulls = [g.pull() for g in me.constituencies]
-        total = sum(pulls)
-        need = p["decision.ratification_threshold"] * total - 1e-9
-        n_groups = len(probs)
+        pulls, need = self._pulls(me)
+        # Every subset of approving groups at once (subset ``mask`` at row ``mask``: group g
+        # approves where bit g is set), built group by group so that each subset's chance
+        # is the product of its groups' odds and its share the sum of their pulls, both
+        # taken in group order.
+        prob = np.ones((1, me.n), dtype=FLOAT)
+        for gain in gains:
+            yes = ndtr(gain / sd)
+            prob = np.concatenate((prob * (1.0 - yes), prob * yes))
+        approve = select(pulls >= need, prob, 0.0)
         chance = np.zeros(me.n, dtype=FLOAT)
-        for mask in range(1 << n_groups):
-            prob = np.ones(me.n, dtype=FLOAT)
-            share = np.zeros(me.n, dtype=FLOAT)
-            for g in range(n_groups):
-                if mask >> g & 1:
-                    prob = prob * probs[g]
-                    share = share + pulls[g]
-                else:
-                    prob = prob * (1.0 - probs[g])
-            chance = chance + np.where(share >= need, prob, 0.0)
+        for row in approve:  # summed in subset order
+            chance = chance + row
         self._cache[key] = chance
         return chance
+
+    def _pulls(self, me: Government) -> tuple[Array, Array]:
+        """The weighted approving share of every subset of ``me``'s constituencies (subsets
+        x runs, as in ``ratification``) and the share a deal needs; memoised on the
+        mobilisation arrays it comes from (a rally within the week replaces them)."""
+        key = ("pulls", me.side)
+        mobilised = [g.mobilisation for g in me.constituencies]
+        hit = self._cache.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], mobilised, strict=True)):
+            pulls = [g.pull() for g in me.constituencies]
+            total = sum(pulls)
+            need = self.p["decision.ratification_threshold"] * total - 1e-9
+            share = np.zeros((1, me.n), dtype=FLOAT)
+            for pull in pulls:
+                share = np.concatenate((share, share + pull))
+            hit = (mobilised, share, need)
+            self._cache[key] = hit
+        return hit[1], hit[2]  # type: ignore[index]
 
     def group_gains(self, me: Government, k: int) -> list[Array]:
         """Each constituency's gain from package ``k``, in weeks of the side's pain."""
