@@ -129,17 +129,24 @@ class EventBook:
             if ev.mode == "proposed":
                 chosen = eu[me.choice, np.arange(me.n)]
                 gain = (terms.total - chosen) if terms is not None else np.zeros(me.n)
-                take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
-                declined = go & ~take
-                self.declines[j] += declined
-                if not ev.retry:
-                    self.status[j] = np.where(declined, DECLINED, self.status[j])
-                go &= take
+                go = self._goes_along(j, ev, go, gain, ctx, u)
             me.choice = np.where(go, i, me.choice).astype(np.int8)
             me.choice_arg = np.where(go, arg, me.choice_arg).astype(np.int16)
             me.scripted = np.where(go, j + 1, me.scripted).astype(np.int16)
             self.status[j] = np.where(go, DONE, self.status[j])
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
+
+    def _goes_along(self, j: int, ev: EventSpec, due: Array, gain: Array,
+                    ctx: WeekContext, u: Array) -> Array:
+        """Runs in which the actor goes along with proposed step ``j`` (gain over what it
+        would do otherwise, by its own logit rule or at best response); the others count
+        as declines (and, without ``retry``, close the step)."""
+        take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
+        declined = due & ~take
+        self.declines[j] += declined
+        if not ev.retry:
+            self.status[j] = np.where(declined, DECLINED, self.status[j])
+        return due & take
 
     def _answer(self, j: int, ev: EventSpec, me: Government, ctx: WeekContext, due: Array,
                 terms: Terms | None, u: Array) -> None:
@@ -147,12 +154,7 @@ class EventBook:
         go = due.copy()
         if ev.mode == "proposed":
             gain = me.answer_gain if ev.move == "accept" else -me.answer_gain
-            take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
-            declined = go & ~take
-            self.declines[j] += declined
-            if not ev.retry:
-                self.status[j] = np.where(declined, DECLINED, self.status[j])
-            go &= take
+            go = self._goes_along(j, ev, go, gain, ctx, u)
         code = ACCEPT if ev.move == "accept" else REJECT
         rival = me.rival
         me.answer = np.where(go, code, me.answer).astype(np.int8)
@@ -180,13 +182,7 @@ class EventBook:
         if not free.any():
             return
         if ev.mode == "proposed" and terms is not None:
-            gain = terms.total - ctx.hold(me).total
-            take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
-            declined = free & ~take
-            self.declines[j] += declined
-            if not ev.retry:
-                self.status[j] = np.where(declined, DECLINED, self.status[j])
-            free &= take
+            free = self._goes_along(j, ev, free, terms.total - ctx.hold(me).total, ctx, u)
         kind = MOVES[INDEX[ev.move]].proposal
         me.standing_kind = np.where(free, kind, me.standing_kind).astype(np.int8)
         me.standing_arg = np.where(free, arg, me.standing_arg).astype(np.int16)
