@@ -43,15 +43,16 @@ def fan_chart(ax: plt.Axes, fan: dict[str, np.ndarray], start: dt.date) -> None:
 
 def outcome_bars(ax: plt.Axes, summary: Summary) -> None:
     """Share of runs ending in each outcome, with 95% Wilson intervals."""
-    names = [s.name.replace("_", " ") for s in summary.outcomes]
+    names = [s.name.replace("de_escalation", "de-escalation").replace("_", " ")
+             for s in summary.outcomes]
     shares = np.array([s.share for s in summary.outcomes]) * 100
     low = shares - np.array([s.low for s in summary.outcomes]) * 100
     high = np.array([s.high for s in summary.outcomes]) * 100 - shares
     colours = [OUTCOME_COLOURS[s.name] for s in summary.outcomes]
     y = np.arange(len(names))
     ax.barh(y, shares, xerr=[low, high], color=colours, capsize=3)
-    for yi, value in zip(y, shares, strict=True):
-        ax.text(value + 1.5, yi, f"{value:.1f}%", va="center", fontsize=8)
+    for yi, value, up in zip(y, shares, high, strict=True):  # clear of the interval
+        ax.text(value + up + 1.5, yi, f"{value:.1f}%", va="center", fontsize=8)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
