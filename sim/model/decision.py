@@ -432,7 +432,10 @@ class WeekContext:
 
     def offer_gain(self, me: Government, k: int) -> Array:
         """Expected gain of proposing package ``k`` over holding out."""
-        return self.acceptance(me, k) * self.own_gap(me, k)
+        key = ("offer_gain", me.side, k)
+        if key not in self._cache:
+            self._cache[key] = self.acceptance(me, k) * self.own_gap(me, k)
+        return self._cache[key]  # type: ignore[return-value]
 
     def offerable(self, me: Government, private: bool) -> Array:
         """Mask (packages x runs) of packages ``me`` may propose: publicly, at the channel
@@ -605,22 +608,31 @@ class WeekContext:
 
     # --- channels -------------------------------------------------------------------------
     def channel_value(self, me: Government, level: Array) -> Array:
-        """Expected gain of the best public offer possible at channel ``level``."""
-        out = np.zeros(me.n, dtype=FLOAT)
-        for k in OFFERED_BY_AGENTS:
-            reach = (PACKAGES[k].channel <= level) & self.model.package_open(k)
-            if reach.any():
-                out = np.maximum(out, np.where(reach, self.offer_gain(me, k), 0.0))
-        return out
+        """Expected gain of the best public offer possible at channel ``level``; memoised
+        on the identity of ``level`` (the week's channel, a side's target)."""
+        key = ("channel_value", me.side, id(level))
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not level:
+            out = np.zeros(me.n, dtype=FLOAT)
+            for k in OFFERED_BY_AGENTS:
+                reach = (PACKAGES[k].channel <= level) & self.model.package_open(k)
+                if reach.any():
+                    out = np.maximum(out, select(reach, self.offer_gain(me, k), 0.0))
+            hit = (level, out)
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[index]
 
     def offer_potential(self, me: Government) -> Array:
         """Expected gain of the best offer of any scope, were every channel open."""
-        out = np.zeros(me.n, dtype=FLOAT)
-        for k in OFFERED_BY_AGENTS:
-            open_ = self.model.package_open(k)
-            if open_.any():
-                out = np.maximum(out, np.where(open_, self.offer_gain(me, k), 0.0))
-        return out
+        key = ("offer_potential", me.side)
+        if key not in self._cache:
+            out = np.zeros(me.n, dtype=FLOAT)
+            for k in OFFERED_BY_AGENTS:
+                open_ = self.model.package_open(k)
+                if open_.any():
+                    out = np.maximum(out, select(open_, self.offer_gain(me, k), 0.0))
+            self._cache[key] = out
+        return self._cache[key]  # type: ignore[return-value]
 
     def upgrade_gain(self, me: Government, target: Array) -> Array:
         """Gain to ``me`` from the channel moving to ``target``: better offers become

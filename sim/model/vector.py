@@ -37,4 +37,14 @@ def select(cond: Array, a: Array | float, b: Array | float) -> Array:
     return out.view(dtype)
 
 
-__all__ = ["select"]
+def present(k: Array) -> list[int]:
+    """The distinct values of ``k``, an array of small integers from -1 up (a package
+    index per run, -1 for none), in increasing order: ``numpy.unique`` by counting."""
+    k = np.asarray(k)
+    if k.size == 0:
+        return []
+    counts = np.bincount(k.ravel().astype(np.intp) + 1)
+    return [int(j) - 1 for j in np.flatnonzero(counts)]
+
+
+__all__ = ["present", "select"]
