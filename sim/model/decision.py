@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr
 
-from sim.model.agents import TYPE_Z, Government
+from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
-from sim.model.vector import select
+from sim.model.vector import gather, present, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -484,11 +484,11 @@ class WeekContext:
                 if not open_.any():
                     continue
                 total = self.package_terms(me, k).total
-                best_for_me[k] = np.where(open_, total, -np.inf)
+                best_for_me[k] = select(open_, total, -np.inf)
                 times = self.concession_times(me.rival, np.full(n, k, dtype=np.int16))
                 share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
                 value = (me.belief * share).sum(axis=0) * np.maximum(total - now, 0.0)
-                waiting[k] = np.where(open_, value, 0.0)
+                waiting[k] = select(open_, value, 0.0)
             best = best_for_me.argmax(axis=0)
             ok = np.isfinite(best_for_me[best, np.arange(n)])
             reach = waiting.argmax(axis=0)
@@ -507,26 +507,32 @@ class WeekContext:
         ``gap_shift`` (per run) is a change in the rival's gain from conceding that a move
         of ``me``'s would make (more pain on holding out, or less)."""
         p = self.p
-        gaps = np.zeros((len(TYPE_Z), rival.n), dtype=FLOAT)
-        growth = np.zeros((len(TYPE_Z), rival.n), dtype=FLOAT)
-        hold = self.outcome(rival, "now")
+        js = [j for j in present(k) if j >= 0]
+        base = gather(k, {j: self._concession_parts(rival, j)[0] for j in js}, rival.n)
+        unit = gather(k, {j: self._concession_parts(rival, j)[1] for j in js}, rival.n)
+        relief = gather(k, {j: self._concession_parts(rival, j)[2] for j in js}, rival.n)
         dp = self.model.pressure_growth[rival.side] * p["pressure.gain"]
-        for j in np.unique(k):
-            if j < 0:
-                continue
-            sel = (k == j)[None, :]
-            parts, _ = self.package_parts(rival, int(j))
-            face = rival.types * (parts.face * face_scale)[None, :]  # negative
-            g = (parts.total - parts.face - hold.total + gap_shift)[None, :] + face
-            deal = self.outcome(rival, f"pkg:{j}", p["deal.pause_weeks"]
+        face = rival.types * (unit * face_scale)[None, :]  # negative
+        gaps = (base + gap_shift)[None, :] + face
+        growth = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = select(gaps >= 0, 0.0, select(growth > 1e-9, -gaps / growth, np.inf))
+        return select(np.broadcast_to((k < 0)[None, :], t.shape), np.inf, t)
+
+    def _concession_parts(self, rival: Government, j: int) -> tuple[Array, Array, Array]:
+        """What ``concession_times`` reads of package ``j`` for ``rival``: its gain from
+        conceding but for face, its face part at resolve 1, and its relief per unit of
+        pressure."""
+        key = ("concession_parts", rival.side, j)
+        if key not in self._cache:
+            hold = self.outcome(rival, "now")
+            parts, _ = self.package_parts(rival, j)
+            base = parts.total - parts.face - hold.total
+            deal = self.outcome(rival, f"pkg:{j}", self.p["deal.pause_weeks"]
                                 if PACKAGES[j].temporary else None)
             relief = (deal.pain - hold.pain) / np.maximum(self.pressure[rival.side], 1e-6)
-            grow = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
-            gaps = np.where(sel, g, gaps)
-            growth = np.where(sel, grow, growth)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(gaps >= 0, 0.0, np.where(growth > 1e-9, -gaps / growth, np.inf))
-        return np.where((k < 0)[None, :], np.inf, t)
+            self._cache[key] = (base, parts.face, relief)
+        return self._cache[key]  # type: ignore[return-value]
 
     def attrition(self, me: Government, rival_face_scale: Array | float = 1.0,
                   tag: str = "", gap_shift: Array | float = 0.0) -> Array:
@@ -540,14 +546,19 @@ class WeekContext:
         if key not in self._cache:
             k = self.demand(me)
             times = self.concession_times(me.rival, k, rival_face_scale, gap_shift)
-            worth = np.zeros(me.n, dtype=FLOAT)
-            now = self.outcome(me, "now").total
-            for j in np.unique(k):
-                if j >= 0:
-                    gain = self.package_terms(me, int(j)).total - now
-                    worth = np.where(k == j, np.maximum(gain, 0.0), worth)
             share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
-            self._cache[key] = (me.belief * share).sum(axis=0) * worth
+            self._cache[key] = (me.belief * share).sum(axis=0) * self._demand_worth(me)
+        return self._cache[key]  # type: ignore[return-value]
+
+    def _demand_worth(self, me: Government) -> Array:
+        """What the deal ``me`` holds out for is worth to it over the present (0 if none)."""
+        key = ("demand_worth", me.side)
+        if key not in self._cache:
+            k = self.demand(me)
+            now = self.outcome(me, "now").total
+            gains = {j: np.maximum(self.package_terms(me, j).total - now, 0.0)
+                     for j in present(k) if j >= 0}
+            self._cache[key] = gather(k, gains, me.n)
         return self._cache[key]  # type: ignore[return-value]
 
     def hold(self, me: Government) -> Terms:
@@ -562,19 +573,31 @@ class WeekContext:
         """Value to ``me`` of shifting every rival type's gain from ``me``'s best offer by
         ``gap_shift`` (K x runs or runs): the change in the chance it is taken, times its
         worth (coercion, tying hands and face-saving cover all work this way)."""
-        k, _ = self.best_offer(me, private=self.back_channel)
-        out = np.zeros(me.n, dtype=FLOAT)
-        rival = me.rival
-        for j in np.unique(k):
-            if j < 0:
-                continue
-            gaps = self.type_gaps(rival, int(j))
-            before = sigmoid(self.lam * gaps)
-            after = sigmoid(self.lam * (gaps + gap_shift))
-            dq = (me.belief * (after - before)).sum(axis=0)
-            dq = dq * self.ratification(rival, int(j)) * self.ratification(me, int(j))
-            out = np.where(k == j, dq * np.maximum(self.own_gap(me, int(j)), 0.0), out)
-        return out
+        k, gaps, before, ratified, worth = self._best_offer_parts(me)
+        after = sigmoid(self.lam * (gaps + gap_shift))
+        dq = (me.belief * (after - before)).sum(axis=0)
+        dq = dq * ratified[0] * ratified[1]
+        return select(k >= 0, dq * worth, 0.0)
+
+    def _best_offer_parts(self, me: Government) -> tuple[Array, Array, Array,
+                                                         tuple[Array, Array], Array]:
+        """What ``leverage`` reads of ``me``'s best offer in each run: the offer, the
+        rival's gain from taking it type by type (K x runs) and the chance each type takes
+        it, both sides' chances of ratifying it, and its worth to ``me``."""
+        key = ("best_offer_parts", me.side)
+        if key not in self._cache:
+            k, _ = self.best_offer(me, private=self.back_channel)
+            rival, n = me.rival, me.n
+            js = [j for j in present(k) if j >= 0]
+            sel = {j: np.broadcast_to((k == j)[None, :], (len(rival.types), n)) for j in js}
+            gaps = np.zeros((len(rival.types), n), dtype=FLOAT)
+            for j in js:
+                gaps = select(sel[j], self.type_gaps(rival, j), gaps)
+            ratified = (gather(k, {j: self.ratification(rival, j) for j in js}, n),
+                        gather(k, {j: self.ratification(me, j) for j in js}, n))
+            worth = gather(k, {j: np.maximum(self.own_gap(me, j), 0.0) for j in js}, n)
+            self._cache[key] = (k, gaps, sigmoid(self.lam * gaps), ratified, worth)
+        return self._cache[key]  # type: ignore[return-value]
 
     def commitment(self, me: Government, added: float) -> tuple[Array, Array]:
         """A new public commitment (an escalation or a denial) of ``added`` face units.
@@ -594,11 +617,11 @@ class WeekContext:
         mine = np.take_along_axis(t, me.type_index[None, :].astype(np.intp), 0)[0]
         soon = np.clip(1.0 - mine / self.horizon, 0.0, 1.0)
         cost = np.zeros(me.n, dtype=FLOAT)
-        for j in np.unique(k):
+        for j in present(k):
             if j >= 0:
-                parts, _ = self.package_parts(me, int(j))
+                parts, _ = self.package_parts(me, j)
                 extra = parts.face * me.resolve * (scale - 1.0)  # negative
-                cost = np.where(k == j, soon * extra, cost)
+                cost = select(k == j, soon * extra, cost)
         before = self.attrition(rival)
         after = self.attrition(rival, scale, tag=f"commit:{added}")
         value = self.leverage(me, (before - after)[None, :])

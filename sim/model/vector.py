@@ -47,4 +47,17 @@ def present(k: Array) -> list[int]:
     return [int(j) - 1 for j in np.flatnonzero(counts)]
 
 
-__all__ = ["present", "select"]
+def gather(k: Array, values: dict[int, Array], n: int) -> Array:
+    """Per run, the entry of ``values[k]`` (an array per package ``k`` present in ``k``,
+    one entry per run) and 0 where ``k`` holds no such package."""
+    if len(values) == 1:
+        (j, only), = values.items()
+        if bool((k == j).all()):
+            return only
+    out: Array | None = None
+    for j, value in values.items():
+        out = select(k == j, value, np.zeros(n, dtype=value.dtype) if out is None else out)
+    return np.zeros(n, dtype=np.float32) if out is None else out
+
+
+__all__ = ["gather", "present", "select"]
