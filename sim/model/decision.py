@@ -347,27 +347,32 @@ class WeekContext:
         p = self.p
         gains = self.group_gains(me, k)
         sd = max(p["ratification.noise"], 1e-6)
-        pulls, need = self._pulls(me)
+        approves, everywhere = self._approving_subsets(me)
         # Every subset of approving groups at once (subset ``mask`` at row ``mask``: group g
         # approves where bit g is set), built group by group so that each subset's chance
-        # is the product of its groups' odds and its share the sum of their pulls, both
-        # taken in group order.
+        # is the product of its groups' odds taken in group order.
         prob = np.ones((1, me.n), dtype=FLOAT)
         for gain in gains:
             yes = ndtr(gain / sd)
             prob = np.concatenate((prob * (1.0 - yes), prob * yes))
-        approve = select(pulls >= need, prob, 0.0)
         chance = np.zeros(me.n, dtype=FLOAT)
-        for row in approve:  # summed in subset order
-            chance = chance + row
+        for mask, row in enumerate(prob):  # summed in subset order
+            if everywhere[mask]:
+                chance = chance + row
+            elif everywhere[mask] is None:
+                chance = chance + select(approves[mask], row, 0.0)
+            # else: a subset short of the threshold in every run adds nothing
         self._cache[key] = chance
         return chance
 
-    def _pulls(self, me: Government) -> tuple[Array, Array]:
-        """The weighted approving share of every subset of ``me``'s constituencies (subsets
-        x runs, as in ``ratification``) and the share a deal needs; memoised on the
-        mobilisation arrays it comes from (a rally within the week replaces them)."""
-        key = ("pulls", me.side)
+    def _approving_subsets(self, me: Government) -> tuple[Array, list[bool | None]]:
+        """Where each subset of ``me``'s constituencies (subsets x runs, as in
+        ``ratification``) carries the threshold: its weighted approving share, the sum of
+        its groups' pulls in group order, reaches the share a deal needs; and for each
+        subset whether it does in every run (True), in none (False) or in some (None).
+        Memoised on the mobilisation arrays it comes from (a rally within the week replaces
+        them)."""
+        key = ("approving", me.side)
         mobilised = [g.mobilisation for g in me.constituencies]
         hit = self._cache.get(key)
         if hit is None or any(a is not b for a, b in zip(hit[0], mobilised, strict=True)):
@@ -377,7 +382,11 @@ class WeekContext:
             share = np.zeros((1, me.n), dtype=FLOAT)
             for pull in pulls:
                 share = np.concatenate((share, share + pull))
-            hit = (mobilised, share, need)
+            approves = share >= need
+            some, every = approves.any(axis=1), approves.all(axis=1)
+            everywhere = [True if a else (None if s else False)
+                          for s, a in zip(some.tolist(), every.tolist(), strict=True)]
+            hit = (mobilised, approves, everywhere)
             self._cache[key] = hit
         return hit[1], hit[2]  # type: ignore[index]
 
@@ -713,10 +722,10 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
     finite = np.isfinite(eu)
     if best_response:
         return eu.argmax(axis=0)
-    top = np.where(finite, eu, -np.inf).max(axis=0)
+    top = select(finite, eu, -np.inf).max(axis=0)
     if lam > 0:
-        z = np.where(finite, lam * (np.where(finite, eu, 0.0) - top), -np.inf)
-        w = np.where(finite, np.exp(np.minimum(z, 0.0)), 0.0)
+        z = select(finite, lam * (select(finite, eu, 0.0) - top), -np.inf)
+        w = select(finite, np.exp(np.minimum(z, 0.0)), 0.0)
     else:
         w = finite.astype(FLOAT)
     cum = np.cumsum(w, axis=0)
