@@ -469,7 +469,7 @@ class WeekContext:
             gains = np.full(ok.shape, -np.inf, dtype=FLOAT)
             for k in OFFERED_BY_AGENTS:
                 if ok[k].any():
-                    gains[k] = np.where(ok[k], self.offer_gain(me, k), -np.inf)
+                    gains[k] = select(ok[k], self.offer_gain(me, k), -np.inf)
             best = gains.argmax(axis=0)
             value = gains[best, np.arange(me.n)]
             best = np.where(np.isfinite(value), best, -1)
@@ -516,10 +516,7 @@ class WeekContext:
         ``gap_shift`` (per run) is a change in the rival's gain from conceding that a move
         of ``me``'s would make (more pain on holding out, or less)."""
         p = self.p
-        js = [j for j in present(k) if j >= 0]
-        base = gather(k, {j: self._concession_parts(rival, j)[0] for j in js}, rival.n)
-        unit = gather(k, {j: self._concession_parts(rival, j)[1] for j in js}, rival.n)
-        relief = gather(k, {j: self._concession_parts(rival, j)[2] for j in js}, rival.n)
+        base, unit, relief = self._concession_gathered(rival, k)
         dp = self.model.pressure_growth[rival.side] * p["pressure.gain"]
         face = rival.types * (unit * face_scale)[None, :]  # negative
         gaps = (base + gap_shift)[None, :] + face
@@ -527,6 +524,18 @@ class WeekContext:
         with np.errstate(divide="ignore", invalid="ignore"):
             t = select(gaps >= 0, 0.0, select(growth > 1e-9, -gaps / growth, np.inf))
         return select(np.broadcast_to((k < 0)[None, :], t.shape), np.inf, t)
+
+    def _concession_gathered(self, rival: Government, k: Array) -> tuple[Array, Array, Array]:
+        """``_concession_parts`` of package ``k`` in each run (0 where none), memoised on
+        the identity of ``k`` (a side's demand is asked about under many moves)."""
+        key = ("concession_gathered", rival.side, id(k))
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not k:
+            js = [j for j in present(k) if j >= 0]
+            parts = {j: self._concession_parts(rival, j) for j in js}
+            hit = (k, *(gather(k, {j: parts[j][i] for j in js}, rival.n) for i in range(3)))
+            self._cache[key] = hit
+        return hit[1:]  # type: ignore[return-value]
 
     def _concession_parts(self, rival: Government, j: int) -> tuple[Array, Array, Array]:
         """What ``concession_times`` reads of package ``j`` for ``rival``: its gain from

@@ -25,6 +25,7 @@ from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.packages import PACKAGES
 from sim.model.parameters import BY_NAME, defaults, resolve
 from sim.model.recorder import DEESCALATION_KINDS, Recorder
+from sim.model.vector import select
 
 if TYPE_CHECKING:
     from sim.model.config import RunSpec
@@ -358,10 +359,10 @@ class TradeWarModel(mesa.Model):
     # --- applying outcomes --------------------------------------------------------------
     def apply_state(self, me: Government, after, mask: Array) -> None:
         """Set the side's layers, exemptions and tools to ``after`` where ``mask`` holds."""
-        me.layers = {name: np.where(mask, after.layers[name], level)
+        me.layers = {name: select(mask, after.layers[name], level)
                      for name, level in me.layers.items()}
-        me.exempt = np.where(mask, after.exempt, me.exempt)
-        me.tools = {name: np.where(mask, after.tools[name], level)
+        me.exempt = select(mask, after.exempt, me.exempt)
+        me.tools = {name: select(mask, after.tools[name], level)
                     for name, level in me.tools.items()}
         me.invalidate()
 
@@ -372,9 +373,9 @@ class TradeWarModel(mesa.Model):
         ``multiplier``), the commitment it breaks is used up, and (if public) the rival
         gains face-saving cover (cn-needs-positive-signal)."""
         ctx = self.context
-        size = np.where(mask, ctx.concession_size(me, after) if size is None else size, 0.0)
+        size = select(mask, ctx.concession_size(me, after) if size is None else size, 0.0)
         paid = ctx.face_cost(me, size, multiplier) if cost is None else cost
-        me.face_paid = me.face_paid + np.where(size > 0, paid, 0.0)
+        me.face_paid = me.face_paid + select(size > 0, paid, 0.0)
         used = np.minimum(size, 1.0)
         self.apply_state(me, after, mask)
         me.face = me.face * (1.0 - used)
@@ -450,7 +451,7 @@ class TradeWarModel(mesa.Model):
             for name, level in [*gov.layers.items(), *gov.tools.items()]:
                 key = f"{gov.side}.{name}"
                 old = store.get(key, np.full(self.n, np.nan, dtype=FLOAT))
-                store[key] = np.where(mask, level, old)
+                store[key] = select(mask, level, old)
 
     def _restore(self, store: dict[str, Array], mask: Array, only: tuple[str, ...] = ()) -> None:
         for gov in self.governments:

@@ -15,6 +15,7 @@ from sim.model.events import STATUS_NAMES
 from sim.model.moves import MOVE_NAMES, MOVES
 from sim.model.outcomes import OUTCOMES, classify_model
 from sim.model.packages import PACKAGES
+from sim.model.vector import select
 
 if TYPE_CHECKING:
     from sim.model.economics import Pain
@@ -111,8 +112,8 @@ class Recorder:
             eu = gov.eu
             cols = np.arange(gov.n)
             chosen_eu = eu[gov.choice.astype(np.intp), cols]
-            best = np.where(np.isfinite(eu), eu, -np.inf).max(axis=0)
-            regret = np.where(free, best - chosen_eu, 0.0)
+            best = select(np.isfinite(eu), eu, -np.inf).max(axis=0)
+            regret = select(free, best - chosen_eu, 0.0)
             bad = free & (regret > 1e-6)
             self.chosen[gov.side] += np.bincount(gov.choice[free], minlength=len(MOVES))
             self.against[gov.side] += np.bincount(gov.choice[bad], minlength=len(MOVES))
