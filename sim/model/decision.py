@@ -41,7 +41,7 @@ from scipy.special import ndtr
 from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
-from sim.model.vector import gather, present, select
+from sim.model.vector import argmax0, cumulative_rows, gather, present, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -303,12 +303,19 @@ class WeekContext:
         return out
 
     def package_size(self, me: Government, k: int) -> Array:
-        """The side's concession in package ``k``, as a share of a full back-down."""
-        pkg = PACKAGES[k]
-        size = self.concession_size(me, self.state(me, f"pkg:{k}"))
-        if me.side == "cn" and pkg.precursor_action:
-            size = size + self.p["deal.precursor_concession_size"]
-        return size
+        """The side's concession in package ``k``, as a share of a full back-down; memoised
+        on the side's state it is measured from (a deal signed this week changes it)."""
+        key = ("pkg_size", me.side, k)
+        now = (*me.layers.values(), me.exempt, *me.tools.values())
+        hit = self._cache.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], now, strict=True)):
+            pkg = PACKAGES[k]
+            size = self.concession_size(me, self.state(me, f"pkg:{k}"))
+            if me.side == "cn" and pkg.precursor_action:
+                size = size + self.p["deal.precursor_concession_size"]
+            hit = (now, size)
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[index]
 
     def package_terms(self, me: Government, k: int) -> Terms:
         """Terms of package ``k`` for ``me`` at its own resolve."""
@@ -470,7 +477,7 @@ class WeekContext:
             for k in OFFERED_BY_AGENTS:
                 if ok[k].any():
                     gains[k] = select(ok[k], self.offer_gain(me, k), -np.inf)
-            best = gains.argmax(axis=0)
+            best = argmax0(gains)
             value = gains[best, np.arange(me.n)]
             best = np.where(np.isfinite(value), best, -1)
             self._cache[key] = (best.astype(np.int16), np.where(np.isfinite(value), value, 0.0))
@@ -498,9 +505,9 @@ class WeekContext:
                 share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
                 value = (me.belief * share).sum(axis=0) * np.maximum(total - now, 0.0)
                 waiting[k] = select(open_, value, 0.0)
-            best = best_for_me.argmax(axis=0)
+            best = argmax0(best_for_me)
             ok = np.isfinite(best_for_me[best, np.arange(n)])
-            reach = waiting.argmax(axis=0)
+            reach = argmax0(waiting)
             in_reach = waiting[reach, np.arange(n)] > 0
             self._cache[key] = np.where(ok, np.where(in_reach, reach, best), -1).astype(
                 np.int16)
@@ -523,7 +530,7 @@ class WeekContext:
         growth = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
         with np.errstate(divide="ignore", invalid="ignore"):
             t = select(gaps >= 0, 0.0, select(growth > 1e-9, -gaps / growth, np.inf))
-        return select(np.broadcast_to((k < 0)[None, :], t.shape), np.inf, t)
+        return select((k < 0)[None, :], np.inf, t)
 
     def _concession_gathered(self, rival: Government, k: Array) -> tuple[Array, Array, Array]:
         """``_concession_parts`` of package ``k`` in each run (0 where none), memoised on
@@ -607,10 +614,9 @@ class WeekContext:
             k, _ = self.best_offer(me, private=self.back_channel)
             rival, n = me.rival, me.n
             js = [j for j in present(k) if j >= 0]
-            sel = {j: np.broadcast_to((k == j)[None, :], (len(rival.types), n)) for j in js}
             gaps = np.zeros((len(rival.types), n), dtype=FLOAT)
             for j in js:
-                gaps = select(sel[j], self.type_gaps(rival, j), gaps)
+                gaps = select((k == j)[None, :], self.type_gaps(rival, j), gaps)
             ratified = (gather(k, {j: self.ratification(rival, j) for j in js}, n),
                         gather(k, {j: self.ratification(me, j) for j in js}, n))
             worth = gather(k, {j: np.maximum(self.own_gap(me, j), 0.0) for j in js}, n)
@@ -737,9 +743,11 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
         w = select(finite, np.exp(np.minimum(z, 0.0)), 0.0)
     else:
         w = finite.astype(FLOAT)
-    cum = np.cumsum(w, axis=0)
+    cum = cumulative_rows(w)
     threshold = u * cum[-1]
-    choice = (cum <= threshold[None, :]).sum(axis=0)
+    choice = np.zeros(eu.shape[1], dtype=np.intp)
+    for row in cum:
+        choice += row <= threshold
     choice = np.minimum(choice, eu.shape[0] - 1)
     bad = ~finite[choice, np.arange(eu.shape[1])]
     if bad.any():

@@ -31,7 +31,13 @@ def select(cond: Array, a: Array | float, b: Array | float) -> Array:
     a_bits = np.asarray(a, dtype=dtype).view(bits)
     b_bits = np.asarray(b, dtype=dtype).view(bits)
     mask = cond.astype(bits)
-    np.negative(mask, out=mask)  # all ones where cond holds, zeros elsewhere
+    if b_bits.ndim == 0 and not b_bits:  # b is +0.0: keep a where cond holds
+        np.negative(mask, out=mask)  # all ones where cond holds, zeros elsewhere
+        return (a_bits & mask).view(dtype)
+    if a_bits.ndim == 0 and not a_bits:  # a is +0.0: keep b where cond fails
+        mask -= 1  # all ones where cond fails, zeros elsewhere
+        return (b_bits & mask).view(dtype)
+    np.negative(mask, out=mask)
     out = (a_bits ^ b_bits) & mask
     out ^= b_bits
     return out.view(dtype)
@@ -60,4 +66,27 @@ def gather(k: Array, values: dict[int, Array], n: int) -> Array:
     return np.zeros(n, dtype=np.float32) if out is None else out
 
 
-__all__ = ["gather", "present", "select"]
+def argmax0(a: Array) -> Array:
+    """``a.argmax(axis=0)`` for a float array (options x runs): the first option with the
+    largest value in each run.  numpy's arg-reduction across rows is slow; the maximum is
+    fast, and the first row that attains it is found row by row from the last."""
+    top = a.max(axis=0)
+    if a.shape[0] < 2 or a.dtype.kind != "f" or bool(np.isnan(top).any()):
+        return a.argmax(axis=0)
+    out = np.zeros(top.shape, dtype=np.intp)
+    for row in range(a.shape[0] - 1, -1, -1):
+        hit = (a[row] == top).astype(np.intp)
+        np.negative(hit, out=hit)
+        out ^= (out ^ row) & hit
+    return out
+
+
+def cumulative_rows(a: Array) -> list[Array]:
+    """``numpy.cumsum(a, axis=0)``, row by row (the same sums in the same order)."""
+    out = [a[0].copy()]
+    for row in a[1:]:
+        out.append(out[-1] + row)
+    return out
+
+
+__all__ = ["argmax0", "cumulative_rows", "gather", "present", "select"]
