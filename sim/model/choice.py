@@ -20,7 +20,7 @@ import numpy as np
 from sim.model.agents import TYPE_Z, Government
 from sim.model.decision import FLOAT, Terms, WeekContext, logit_choice, sigmoid
 from sim.model.moves import ANSWERS, INDEX, MOVES, priced, proposal_terms
-from sim.model.vector import select
+from sim.model.vector import Mask, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -111,14 +111,18 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         rows = np.flatnonzero(live)
         eu = actor.eu[None, rows, :] + (ratio - 1.0)[:, None, :] * actor.face_terms[None, rows, :]
         finite = np.isfinite(eu)
-        top = select(finite, eu, -np.inf).max(axis=1, keepdims=True)
+        open_ = Mask(finite, eu.dtype)
+        top = select(open_, eu, -np.inf).max(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", over="ignore"):
-            z = select(finite, lam * (select(finite, eu, 0.0) - top), -np.inf)
-        w = select(finite, np.exp(np.minimum(z, 0.0)), 0.0)
+            # (where a move is not open, ``z`` is never read: its weight is 0)
+            z = lam * (select(open_, eu, 0.0) - top)
+            w = select(open_, np.exp(np.minimum(z, 0.0)), 0.0)
         slot = np.cumsum(live) - 1  # row of each move in ``w``
         chosen = slot[actor.choice.astype(np.intp)]
         p_move = np.take_along_axis(w, chosen[None, None, :].repeat(len(TYPE_Z), 0), 1)[:, 0]
-        p_move = select(live[actor.choice.astype(np.intp)][None, :], p_move, 0.0)
+        made = live[actor.choice.astype(np.intp)]  # a move open in no run has no weight
+        if not made.all():
+            p_move = select(made[None, :], p_move, 0.0)
         p_move = p_move / np.maximum(w.sum(axis=1), 1e-30)
         menu = np.maximum(finite[0].sum(axis=0), 1)
         p_move = (1.0 - eps) * p_move + eps / menu

@@ -41,7 +41,7 @@ from scipy.special import ndtr
 from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
-from sim.model.vector import argmax0, cumulative_rows, gather, present, select
+from sim.model.vector import Mask, argmax0, cumulative_rows, gather, present, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -355,13 +355,21 @@ class WeekContext:
         gains = self.group_gains(me, k)
         sd = max(p["ratification.noise"], 1e-6)
         approves, everywhere = self._approving_subsets(me)
+        odds: dict[int, Array] = {}  # groups that judge alike have the same gain array
+        for gain in gains:
+            if id(gain) not in odds:
+                odds[id(gain)] = ndtr(gain / sd)
         # Every subset of approving groups at once (subset ``mask`` at row ``mask``: group g
         # approves where bit g is set), built group by group so that each subset's chance
         # is the product of its groups' odds taken in group order.
-        prob = np.ones((1, me.n), dtype=FLOAT)
+        prob = np.empty((1 << len(gains), me.n), dtype=np.result_type(FLOAT, *odds.values()))
+        prob[0] = 1.0
+        size = 1
         for gain in gains:
-            yes = ndtr(gain / sd)
-            prob = np.concatenate((prob * (1.0 - yes), prob * yes))
+            yes = odds[id(gain)]
+            np.multiply(prob[:size], yes, out=prob[size:2 * size])
+            np.multiply(prob[:size], 1.0 - yes, out=prob[:size])
+            size *= 2
         chance = np.zeros(me.n, dtype=FLOAT)
         for mask, row in enumerate(prob):  # summed in subset order
             if everywhere[mask]:
@@ -372,7 +380,7 @@ class WeekContext:
         self._cache[key] = chance
         return chance
 
-    def _approving_subsets(self, me: Government) -> tuple[Array, list[bool | None]]:
+    def _approving_subsets(self, me: Government) -> tuple[list[Mask], list[bool | None]]:
         """Where each subset of ``me``'s constituencies (subsets x runs, as in
         ``ratification``) carries the threshold: its weighted approving share, the sum of
         its groups' pulls in group order, reaches the share a deal needs; and for each
@@ -393,7 +401,9 @@ class WeekContext:
             some, every = approves.any(axis=1), approves.all(axis=1)
             everywhere = [True if a else (None if s else False)
                           for s, a in zip(some.tolist(), every.tolist(), strict=True)]
-            hit = (mobilised, approves, everywhere)
+            masks = [Mask(row, FLOAT) if where is None else None
+                     for row, where in zip(approves, everywhere, strict=True)]
+            hit = (mobilised, masks, everywhere)
             self._cache[key] = hit
         return hit[1], hit[2]  # type: ignore[index]
 
@@ -408,7 +418,12 @@ class WeekContext:
         rival_size = self.package_size(me.rival, k)
         unit = self.face_unit(me) * self.p["face.multiplier_matched"]
         out = []
+        alike: dict[tuple[str, tuple[str, ...]], Array] = {}  # groups that judge alike
         for group in me.constituencies:
+            spec = (group.spec.feels, group.spec.judges)
+            if spec in alike:
+                out.append(alike[spec])
+                continue
             gain = np.zeros(me.n, dtype=FLOAT)
             feels = group.spec.feels
             if "relief" in group.spec.judges:
@@ -420,6 +435,7 @@ class WeekContext:
             if "revenue" in group.spec.judges:
                 rev = f"{s}_revenue"
                 gain = gain + (getattr(after, rev) - getattr(before, rev)) * per_week
+            alike[spec] = gain
             out.append(gain)
         return out
 
@@ -530,7 +546,8 @@ class WeekContext:
         growth = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
         with np.errstate(divide="ignore", invalid="ignore"):
             t = select(gaps >= 0, 0.0, select(growth > 1e-9, -gaps / growth, np.inf))
-        return select((k < 0)[None, :], np.inf, t)
+        none = k < 0
+        return select(none[None, :], np.inf, t) if none.any() else t
 
     def _concession_gathered(self, rival: Government, k: Array) -> tuple[Array, Array, Array]:
         """``_concession_parts`` of package ``k`` in each run (0 where none), memoised on
@@ -737,10 +754,12 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
     finite = np.isfinite(eu)
     if best_response:
         return eu.argmax(axis=0)
-    top = select(finite, eu, -np.inf).max(axis=0)
+    open_ = Mask(finite, eu.dtype)
+    top = select(open_, eu, -np.inf).max(axis=0)
     if lam > 0:
-        z = select(finite, lam * (select(finite, eu, 0.0) - top), -np.inf)
-        w = select(finite, np.exp(np.minimum(z, 0.0)), 0.0)
+        # (where a move is not open, ``z`` is never read: its weight is 0)
+        z = lam * (select(open_, eu, 0.0) - top)
+        w = select(open_, np.exp(np.minimum(z, 0.0)), 0.0)
     else:
         w = finite.astype(FLOAT)
     cum = cumulative_rows(w)

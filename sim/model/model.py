@@ -358,12 +358,14 @@ class TradeWarModel(mesa.Model):
 
     # --- applying outcomes --------------------------------------------------------------
     def apply_state(self, me: Government, after, mask: Array) -> None:
-        """Set the side's layers, exemptions and tools to ``after`` where ``mask`` holds."""
-        me.layers = {name: select(mask, after.layers[name], level)
-                     for name, level in me.layers.items()}
-        me.exempt = select(mask, after.exempt, me.exempt)
-        me.tools = {name: select(mask, after.tools[name], level)
-                    for name, level in me.tools.items()}
+        """Set the side's layers, exemptions and tools to ``after`` where ``mask`` holds
+        (a fresh array in every case; a copy where ``after`` leaves it as it is)."""
+        def put(new: Array, old: Array) -> Array:
+            return old.copy() if new is old else select(mask, new, old)
+
+        me.layers = {name: put(after.layers[name], level) for name, level in me.layers.items()}
+        me.exempt = put(after.exempt, me.exempt)
+        me.tools = {name: put(after.tools[name], level) for name, level in me.tools.items()}
         me.invalidate()
 
     def concede(self, me: Government, after, mask: Array, kind: str,
@@ -447,11 +449,12 @@ class TradeWarModel(mesa.Model):
             np.int8)
 
     def _snapshot(self, store: dict[str, Array], mask: Array) -> None:
+        taken = bool(mask.any())  # where no run is snapshot, what is stored stays as it is
         for gov in self.governments:
             for name, level in [*gov.layers.items(), *gov.tools.items()]:
                 key = f"{gov.side}.{name}"
                 old = store.get(key, np.full(self.n, np.nan, dtype=FLOAT))
-                store[key] = select(mask, level, old)
+                store[key] = select(mask, level, old) if taken else old
 
     def _restore(self, store: dict[str, Array], mask: Array, only: tuple[str, ...] = ()) -> None:
         for gov in self.governments:

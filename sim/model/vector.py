@@ -9,6 +9,8 @@ by a mask gives the same result (NaNs, infinities and signed zeros included).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 Array = np.ndarray
@@ -19,25 +21,44 @@ SMALL = 2048
 _BITS = {4: np.uint32, 8: np.uint64}
 
 
-def select(cond: Array, a: Array | float, b: Array | float) -> Array:
-    """``numpy.where(cond, a, b)`` for a boolean ``cond`` and float operands, the same
-    array bit for bit (same values, dtype and shape), computed without branching."""
-    cond = np.asarray(cond)
+class Mask:
+    """A boolean condition made ready for ``select`` on float arrays of one dtype: the
+    mask's bits (all ones where it holds), built once for a condition used many times."""
+
+    __slots__ = ("bits", "cond", "dtype")
+
+    def __init__(self, cond: Array, dtype: np.dtype | type = np.float32) -> None:
+        self.cond = cond
+        self.dtype = np.dtype(dtype)
+        self.bits: Array | None = None
+        if cond.size >= SMALL and self.dtype.kind == "f" and self.dtype.itemsize in _BITS:
+            self.bits = cond.astype(_BITS[self.dtype.itemsize])
+            np.negative(self.bits, out=self.bits)
+
+
+def select(cond: Array | Mask, a: Array | float, b: Array | float) -> Array:
+    """``numpy.where(cond, a, b)`` for a boolean ``cond`` (or a ``Mask``) and float
+    operands, the same array bit for bit (same values, dtype and shape), computed without
+    branching."""
     dtype = np.result_type(a, b)
-    if (cond.dtype != np.bool_ or dtype.kind != "f" or dtype.itemsize not in _BITS
-            or max(cond.size, np.size(a), np.size(b)) < SMALL):
-        return np.where(cond, a, b)
-    bits = _BITS[dtype.itemsize]
-    a_bits = np.asarray(a, dtype=dtype).view(bits)
-    b_bits = np.asarray(b, dtype=dtype).view(bits)
-    mask = cond.astype(bits)
-    if b_bits.ndim == 0 and not b_bits:  # b is +0.0: keep a where cond holds
+    if type(cond) is Mask:
+        if cond.bits is None or dtype != cond.dtype:
+            return select(cond.cond, a, b)
+        mask = cond.bits
+    else:
+        if (dtype.kind != "f" or not isinstance(cond, np.ndarray) or cond.dtype != np.bool_
+                or cond.size < SMALL or dtype.itemsize not in _BITS):
+            return np.where(cond, a, b)
+        mask = cond.astype(_BITS[dtype.itemsize])
+        if type(a) is float and a == 0.0 and math.copysign(1.0, a) > 0:
+            mask -= 1  # a is +0.0: keep b where cond fails (all ones there, zeros elsewhere)
+            return (np.asarray(b, dtype=dtype).view(mask.dtype) & mask).view(dtype)
         np.negative(mask, out=mask)  # all ones where cond holds, zeros elsewhere
+    bits = mask.dtype
+    a_bits = np.asarray(a, dtype=dtype).view(bits)
+    if type(b) is float and b == 0.0 and math.copysign(1.0, b) > 0:  # keep a where cond holds
         return (a_bits & mask).view(dtype)
-    if a_bits.ndim == 0 and not a_bits:  # a is +0.0: keep b where cond fails
-        mask -= 1  # all ones where cond fails, zeros elsewhere
-        return (b_bits & mask).view(dtype)
-    np.negative(mask, out=mask)
+    b_bits = np.asarray(b, dtype=dtype).view(bits)
     out = (a_bits ^ b_bits) & mask
     out ^= b_bits
     return out.view(dtype)
@@ -60,10 +81,15 @@ def gather(k: Array, values: dict[int, Array], n: int) -> Array:
         (j, only), = values.items()
         if bool((k == j).all()):
             return only
-    out: Array | None = None
-    for j, value in values.items():
-        out = select(k == j, value, np.zeros(n, dtype=value.dtype) if out is None else out)
-    return np.zeros(n, dtype=np.float32) if out is None else out
+    if not values:
+        return np.zeros(n, dtype=np.float32)
+    dtype = np.result_type(*values.values())
+    rows = np.zeros((len(values) + 1, n), dtype=dtype)  # the last row: no package
+    slot = np.full(max(values) + 2, len(values), dtype=np.intp)
+    for i, (j, value) in enumerate(values.items()):
+        rows[i] = value
+        slot[j + 1] = i
+    return np.take_along_axis(rows, slot[k.astype(np.intp) + 1][None, :], axis=0)[0]
 
 
 def argmax0(a: Array) -> Array:
@@ -89,4 +115,4 @@ def cumulative_rows(a: Array) -> list[Array]:
     return out
 
 
-__all__ = ["argmax0", "cumulative_rows", "gather", "present", "select"]
+__all__ = ["Mask", "argmax0", "cumulative_rows", "gather", "present", "select"]
