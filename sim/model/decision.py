@@ -73,7 +73,18 @@ class Terms:
         """The move's expected utility (computed once)."""
         cached = self.__dict__.get("_total")
         if cached is None:
-            cached = sum(getattr(self, name) for name in TERM_NAMES)
+            values = [getattr(self, name) for name in TERM_NAMES]
+            if any(isinstance(v, np.ndarray) for v in values):
+                # The sum of the terms in order, from 0.  Adding a zero changes nothing but
+                # a -0.0 into 0.0, wherever it is added, so the zero terms (and the 0 the
+                # sum starts from) are added once, at the end: the same bits, fewer passes.
+                nonzero = [v for v in values if not (type(v) is float and v == 0.0)]
+                cached = nonzero[0]
+                for v in nonzero[1:]:
+                    cached = cached + v
+                cached = cached + 0.0
+            else:
+                cached = sum(values)
             self.__dict__["_total"] = cached
         return cached
 
@@ -146,6 +157,17 @@ class WeekContext:
         self.acknowledged = {gov.side: gov.acknowledges for gov in (model.us, model.cn)}
         self.pressure = {gov.side: gov.pressure(p["pressure.gain"]) for gov in model.governments}
         self.paused = bool((model.truce_left > 0).any())
+
+    def packages_in(self, k: Array) -> list[int]:
+        """The packages (indices, -1 for none left out) found in ``k``, one per run, in
+        increasing order; memoised on the identity of ``k`` (a side's demand or best offer
+        is asked about under many moves)."""
+        key = ("packages_in", id(k))
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not k:
+            hit = (k, [j for j in present(k) if j >= 0])
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[index]
 
     # --- postures and pain ------------------------------------------------------------
     def state(self, me: Government, key: str) -> SideState:
@@ -555,7 +577,7 @@ class WeekContext:
         key = ("concession_gathered", rival.side, id(k))
         hit = self._cache.get(key)
         if hit is None or hit[0] is not k:
-            js = [j for j in present(k) if j >= 0]
+            js = self.packages_in(k)
             parts = {j: self._concession_parts(rival, j) for j in js}
             hit = (k, *(gather(k, {j: parts[j][i] for j in js}, rival.n) for i in range(3)))
             self._cache[key] = hit
@@ -599,7 +621,7 @@ class WeekContext:
             k = self.demand(me)
             now = self.outcome(me, "now").total
             gains = {j: np.maximum(self.package_terms(me, j).total - now, 0.0)
-                     for j in present(k) if j >= 0}
+                     for j in self.packages_in(k)}
             self._cache[key] = gather(k, gains, me.n)
         return self._cache[key]  # type: ignore[return-value]
 
@@ -630,7 +652,7 @@ class WeekContext:
         if key not in self._cache:
             k, _ = self.best_offer(me, private=self.back_channel)
             rival, n = me.rival, me.n
-            js = [j for j in present(k) if j >= 0]
+            js = self.packages_in(k)
             gaps = np.zeros((len(rival.types), n), dtype=FLOAT)
             for j in js:
                 gaps = select((k == j)[None, :], self.type_gaps(rival, j), gaps)
@@ -658,7 +680,7 @@ class WeekContext:
         mine = np.take_along_axis(t, me.type_index[None, :].astype(np.intp), 0)[0]
         soon = np.clip(1.0 - mine / self.horizon, 0.0, 1.0)
         cost = np.zeros(me.n, dtype=FLOAT)
-        for j in present(k):
+        for j in self.packages_in(k):
             if j >= 0:
                 parts, _ = self.package_parts(me, j)
                 extra = parts.face * me.resolve * (scale - 1.0)  # negative
