@@ -163,11 +163,17 @@ class TradeWarModel(mesa.Model):
     # --- randomness ---------------------------------------------------------------------
     def uniform(self) -> Array:
         """One uniform draw per run, from each run's block stream."""
-        return np.concatenate([g.random(BLOCK, dtype=FLOAT) for g in self._gens])[: self.n]
+        out = np.empty(len(self._gens) * BLOCK, dtype=FLOAT)
+        for b, g in enumerate(self._gens):
+            g.random(BLOCK, dtype=FLOAT, out=out[b * BLOCK:(b + 1) * BLOCK])
+        return out[: self.n]
 
     def normal(self) -> Array:
         """One standard normal draw per run, from each run's block stream."""
-        return np.concatenate([g.standard_normal(BLOCK, dtype=FLOAT) for g in self._gens])[: self.n]
+        out = np.empty(len(self._gens) * BLOCK, dtype=FLOAT)
+        for b, g in enumerate(self._gens):
+            g.standard_normal(BLOCK, dtype=FLOAT, out=out[b * BLOCK:(b + 1) * BLOCK])
+        return out[: self.n]
 
     def current_pain(self) -> Pain:
         """Both sides' pain at the state as it stands now."""

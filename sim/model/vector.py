@@ -108,7 +108,9 @@ def argmax0(a: Array) -> Array:
 
 
 def cumulative_rows(a: Array) -> list[Array]:
-    """``numpy.cumsum(a, axis=0)``, row by row (the same sums in the same order)."""
+    """``numpy.cumsum(a, axis=0)``, row by row (the same sums in the same order), for
+    finite rows such as logit weights (a NaN made of inf - inf may differ in its sign
+    bit)."""
     out = [a[0].copy()]
     for row in a[1:]:
         out.append(out[-1] + row)
