@@ -20,6 +20,7 @@ import numpy as np
 from sim.model.agents import TYPE_Z, Government
 from sim.model.decision import FLOAT, Terms, WeekContext, logit_choice, sigmoid
 from sim.model.moves import ANSWERS, INDEX, MOVES, priced, proposal_terms
+from sim.model.vector import Mask, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -47,7 +48,7 @@ def choose(me: Government, ctx: WeekContext) -> None:
             continue
         terms = priced(move, move.terms(me, ctx), ctx)
         table.append(terms)
-        eu[i] = np.where(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
+        eu[i] = select(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
         face[i] = np.broadcast_to(terms.face, (n,))
     accepting = me.answer == ACCEPT
     if accepting.any():  # a side signing a deal this week makes no other move
@@ -108,20 +109,31 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         actor = observer.rival
         ratio = actor.types / actor.resolve[None, :]  # (K, runs)
         like = np.ones((len(TYPE_Z), actor.n), dtype=FLOAT)
-        # the move: the actor's logit choice, recomputed with each type's face costs
-        eu = actor.eu[None, :, :] + actor.type_face - actor.face_terms[None, :, :]
+        # the move: the actor's logit choice, recomputed with each type's face costs (a
+        # move open in no run has no weight in any: it is left out)
+        live = np.isfinite(actor.eu).any(axis=1)
+        live[0] = True
+        rows = np.flatnonzero(live)
+        eu = (actor.eu[None, rows, :] + actor.type_face[:, rows, :]
+              - actor.face_terms[None, rows, :])
         finite = np.isfinite(eu)
-        top = np.where(finite, eu, -np.inf).max(axis=1, keepdims=True)
+        open_ = Mask(finite, eu.dtype)
+        top = select(open_, eu, -np.inf).max(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", over="ignore"):
-            z = np.where(finite, lam * (np.where(finite, eu, 0.0) - top), -np.inf)
-        w = np.where(finite, np.exp(np.minimum(z, 0.0)), 0.0)
-        chosen = actor.choice.astype(np.intp)
+            # (where a move is not open, ``z`` is never read: its weight is 0)
+            z = lam * (select(open_, eu, 0.0) - top)
+            w = select(open_, np.exp(np.minimum(z, 0.0)), 0.0)
+        slot = np.cumsum(live) - 1  # row of each move in ``w``
+        chosen = slot[actor.choice.astype(np.intp)]
         p_move = np.take_along_axis(w, chosen[None, None, :].repeat(len(TYPE_Z), 0), 1)[:, 0]
+        made = live[actor.choice.astype(np.intp)]  # a move open in no run has no weight
+        if not made.all():
+            p_move = select(made[None, :], p_move, 0.0)
         p_move = p_move / np.maximum(w.sum(axis=1), 1e-30)
         menu = np.maximum(finite[0].sum(axis=0), 1)
         p_move = (1.0 - eps) * p_move + eps / menu
         free = actor.scripted == 0
-        like = like * np.where(free[None, :], p_move, 1.0)
+        like = like * select(free[None, :], p_move, 1.0)
         # the answer: accept if the gain (with each type's face) is positive
         answered = (actor.answer != 0) & ~actor.answer_scripted
         if answered.any():

@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr
 
-from sim.model.agents import TYPE_Z, Government
+from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
-from sim.model.vector import select
+from sim.model.vector import Mask, argmax0, cumulative_rows, gather, present, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -73,7 +73,18 @@ class Terms:
         """The move's expected utility (computed once)."""
         cached = self.__dict__.get("_total")
         if cached is None:
-            cached = sum(getattr(self, name) for name in TERM_NAMES)
+            values = [getattr(self, name) for name in TERM_NAMES]
+            if any(isinstance(v, np.ndarray) for v in values):
+                # The sum of the terms in order, from 0.  Adding a zero changes nothing but
+                # a -0.0 into 0.0, wherever it is added, so the zero terms (and the 0 the
+                # sum starts from) are added once, at the end: the same bits, fewer passes.
+                nonzero = [v for v in values if not (type(v) is float and v == 0.0)]
+                cached = nonzero[0]
+                for v in nonzero[1:]:
+                    cached = cached + v
+                cached = cached + 0.0
+            else:
+                cached = sum(values)
             self.__dict__["_total"] = cached
         return cached
 
@@ -146,6 +157,17 @@ class WeekContext:
         self.acknowledged = {gov.side: gov.acknowledges for gov in (model.us, model.cn)}
         self.pressure = {gov.side: gov.pressure(p["pressure.gain"]) for gov in model.governments}
         self.paused = bool((model.truce_left > 0).any())
+
+    def packages_in(self, k: Array) -> list[int]:
+        """The packages (indices, -1 for none left out) found in ``k``, one per run, in
+        increasing order; memoised on the identity of ``k`` (a side's demand or best offer
+        is asked about under many moves)."""
+        key = ("packages_in", id(k))
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not k:
+            hit = (k, [j for j in present(k) if j >= 0])
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[index]
 
     # --- postures and pain ------------------------------------------------------------
     def state(self, me: Government, key: str) -> SideState:
@@ -303,12 +325,19 @@ class WeekContext:
         return out
 
     def package_size(self, me: Government, k: int) -> Array:
-        """The side's concession in package ``k``, as a share of a full back-down."""
-        pkg = PACKAGES[k]
-        size = self.concession_size(me, self.state(me, f"pkg:{k}"))
-        if me.side == "cn" and pkg.precursor_action:
-            size = size + self.p["deal.precursor_concession_size"]
-        return size
+        """The side's concession in package ``k``, as a share of a full back-down; memoised
+        on the side's state it is measured from (a deal signed this week changes it)."""
+        key = ("pkg_size", me.side, k)
+        now = (*me.layers.values(), me.exempt, *me.tools.values())
+        hit = self._cache.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], now, strict=True)):
+            pkg = PACKAGES[k]
+            size = self.concession_size(me, self.state(me, f"pkg:{k}"))
+            if me.side == "cn" and pkg.precursor_action:
+                size = size + self.p["deal.precursor_concession_size"]
+            hit = (now, size)
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[index]
 
     def package_terms(self, me: Government, k: int) -> Terms:
         """Terms of package ``k`` for ``me`` at its own resolve."""
@@ -347,27 +376,40 @@ class WeekContext:
         p = self.p
         gains = self.group_gains(me, k)
         sd = max(p["ratification.noise"], 1e-6)
-        pulls, need = self._pulls(me)
+        approves, everywhere = self._approving_subsets(me)
+        odds: dict[int, Array] = {}  # groups that judge alike have the same gain array
+        for gain in gains:
+            if id(gain) not in odds:
+                odds[id(gain)] = ndtr(gain / sd)
         # Every subset of approving groups at once (subset ``mask`` at row ``mask``: group g
         # approves where bit g is set), built group by group so that each subset's chance
-        # is the product of its groups' odds and its share the sum of their pulls, both
-        # taken in group order.
-        prob = np.ones((1, me.n), dtype=FLOAT)
+        # is the product of its groups' odds taken in group order.
+        prob = np.empty((1 << len(gains), me.n), dtype=np.result_type(FLOAT, *odds.values()))
+        prob[0] = 1.0
+        size = 1
         for gain in gains:
-            yes = ndtr(gain / sd)
-            prob = np.concatenate((prob * (1.0 - yes), prob * yes))
-        approve = select(pulls >= need, prob, 0.0)
+            yes = odds[id(gain)]
+            np.multiply(prob[:size], yes, out=prob[size:2 * size])
+            np.multiply(prob[:size], 1.0 - yes, out=prob[:size])
+            size *= 2
         chance = np.zeros(me.n, dtype=FLOAT)
-        for row in approve:  # summed in subset order
-            chance = chance + row
+        for mask, row in enumerate(prob):  # summed in subset order
+            if everywhere[mask]:
+                chance = chance + row
+            elif everywhere[mask] is None:
+                chance = chance + select(approves[mask], row, 0.0)
+            # else: a subset short of the threshold in every run adds nothing
         self._cache[key] = chance
         return chance
 
-    def _pulls(self, me: Government) -> tuple[Array, Array]:
-        """The weighted approving share of every subset of ``me``'s constituencies (subsets
-        x runs, as in ``ratification``) and the share a deal needs; memoised on the
-        mobilisation arrays it comes from (a rally within the week replaces them)."""
-        key = ("pulls", me.side)
+    def _approving_subsets(self, me: Government) -> tuple[list[Mask], list[bool | None]]:
+        """Where each subset of ``me``'s constituencies (subsets x runs, as in
+        ``ratification``) carries the threshold: its weighted approving share, the sum of
+        its groups' pulls in group order, reaches the share a deal needs; and for each
+        subset whether it does in every run (True), in none (False) or in some (None).
+        Memoised on the mobilisation arrays it comes from (a rally within the week replaces
+        them)."""
+        key = ("approving", me.side)
         mobilised = [g.mobilisation for g in me.constituencies]
         hit = self._cache.get(key)
         if hit is None or any(a is not b for a, b in zip(hit[0], mobilised, strict=True)):
@@ -377,7 +419,13 @@ class WeekContext:
             share = np.zeros((1, me.n), dtype=FLOAT)
             for pull in pulls:
                 share = np.concatenate((share, share + pull))
-            hit = (mobilised, share, need)
+            approves = share >= need
+            some, every = approves.any(axis=1), approves.all(axis=1)
+            everywhere = [True if a else (None if s else False)
+                          for s, a in zip(some.tolist(), every.tolist(), strict=True)]
+            masks = [Mask(row, FLOAT) if where is None else None
+                     for row, where in zip(approves, everywhere, strict=True)]
+            hit = (mobilised, masks, everywhere)
             self._cache[key] = hit
         return hit[1], hit[2]  # type: ignore[index]
 
@@ -392,7 +440,12 @@ class WeekContext:
         rival_size = self.package_size(me.rival, k)
         unit = self.face_unit(me) * self.p["face.multiplier_matched"]
         out = []
+        alike: dict[tuple[str, tuple[str, ...]], Array] = {}  # groups that judge alike
         for group in me.constituencies:
+            spec = (group.spec.feels, group.spec.judges)
+            if spec in alike:
+                out.append(alike[spec])
+                continue
             gain = np.zeros(me.n, dtype=FLOAT)
             feels = group.spec.feels
             if "relief" in group.spec.judges:
@@ -404,6 +457,7 @@ class WeekContext:
             if "revenue" in group.spec.judges:
                 rev = f"{s}_revenue"
                 gain = gain + (getattr(after, rev) - getattr(before, rev)) * per_week
+            alike[spec] = gain
             out.append(gain)
         return out
 
@@ -432,7 +486,10 @@ class WeekContext:
 
     def offer_gain(self, me: Government, k: int) -> Array:
         """Expected gain of proposing package ``k`` over holding out."""
-        return self.acceptance(me, k) * self.own_gap(me, k)
+        key = ("offer_gain", me.side, k)
+        if key not in self._cache:
+            self._cache[key] = self.acceptance(me, k) * self.own_gap(me, k)
+        return self._cache[key]  # type: ignore[return-value]
 
     def offerable(self, me: Government, private: bool) -> Array:
         """Mask (packages x runs) of packages ``me`` may propose: publicly, at the channel
@@ -457,8 +514,8 @@ class WeekContext:
             gains = np.full(ok.shape, -np.inf, dtype=FLOAT)
             for k in OFFERED_BY_AGENTS:
                 if ok[k].any():
-                    gains[k] = np.where(ok[k], self.offer_gain(me, k), -np.inf)
-            best = gains.argmax(axis=0)
+                    gains[k] = select(ok[k], self.offer_gain(me, k), -np.inf)
+            best = argmax0(gains)
             value = gains[best, np.arange(me.n)]
             best = np.where(np.isfinite(value), best, -1)
             self._cache[key] = (best.astype(np.int16), np.where(np.isfinite(value), value, 0.0))
@@ -481,14 +538,14 @@ class WeekContext:
                 if not open_.any():
                     continue
                 total = self.package_terms(me, k).total
-                best_for_me[k] = np.where(open_, total, -np.inf)
+                best_for_me[k] = select(open_, total, -np.inf)
                 times = self.concession_times(me.rival, np.full(n, k, dtype=np.int16))
                 share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
                 value = (me.belief * share).sum(axis=0) * np.maximum(total - now, 0.0)
-                waiting[k] = np.where(open_, value, 0.0)
-            best = best_for_me.argmax(axis=0)
+                waiting[k] = select(open_, value, 0.0)
+            best = argmax0(best_for_me)
             ok = np.isfinite(best_for_me[best, np.arange(n)])
-            reach = waiting.argmax(axis=0)
+            reach = argmax0(waiting)
             in_reach = waiting[reach, np.arange(n)] > 0
             self._cache[key] = np.where(ok, np.where(in_reach, reach, best), -1).astype(
                 np.int16)
@@ -504,26 +561,42 @@ class WeekContext:
         ``gap_shift`` (per run) is a change in the rival's gain from conceding that a move
         of ``me``'s would make (more pain on holding out, or less)."""
         p = self.p
-        gaps = np.zeros((len(TYPE_Z), rival.n), dtype=FLOAT)
-        growth = np.zeros((len(TYPE_Z), rival.n), dtype=FLOAT)
-        hold = self.outcome(rival, "now")
+        base, unit, relief = self._concession_gathered(rival, k)
         dp = self.model.pressure_growth[rival.side] * p["pressure.gain"]
-        for j in np.unique(k):
-            if j < 0:
-                continue
-            sel = (k == j)[None, :]
-            parts, _ = self.package_parts(rival, int(j))
-            face = rival.types * (parts.face * face_scale)[None, :]  # negative
-            g = (parts.total - parts.face - hold.total + gap_shift)[None, :] + face
-            deal = self.outcome(rival, f"pkg:{j}", p["deal.pause_weeks"]
+        face = rival.types * (unit * face_scale)[None, :]  # negative
+        gaps = (base + gap_shift)[None, :] + face
+        growth = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = select(gaps >= 0, 0.0, select(growth > 1e-9, -gaps / growth, np.inf))
+        none = k < 0
+        return select(none[None, :], np.inf, t) if none.any() else t
+
+    def _concession_gathered(self, rival: Government, k: Array) -> tuple[Array, Array, Array]:
+        """``_concession_parts`` of package ``k`` in each run (0 where none), memoised on
+        the identity of ``k`` (a side's demand is asked about under many moves)."""
+        key = ("concession_gathered", rival.side, id(k))
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not k:
+            js = self.packages_in(k)
+            parts = {j: self._concession_parts(rival, j) for j in js}
+            hit = (k, *(gather(k, {j: parts[j][i] for j in js}, rival.n) for i in range(3)))
+            self._cache[key] = hit
+        return hit[1:]  # type: ignore[return-value]
+
+    def _concession_parts(self, rival: Government, j: int) -> tuple[Array, Array, Array]:
+        """What ``concession_times`` reads of package ``j`` for ``rival``: its gain from
+        conceding but for face, its face part at resolve 1, and its relief per unit of
+        pressure."""
+        key = ("concession_parts", rival.side, j)
+        if key not in self._cache:
+            hold = self.outcome(rival, "now")
+            parts, _ = self.package_parts(rival, j)
+            base = parts.total - parts.face - hold.total
+            deal = self.outcome(rival, f"pkg:{j}", self.p["deal.pause_weeks"]
                                 if PACKAGES[j].temporary else None)
             relief = (deal.pain - hold.pain) / np.maximum(self.pressure[rival.side], 1e-6)
-            grow = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
-            gaps = np.where(sel, g, gaps)
-            growth = np.where(sel, grow, growth)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(gaps >= 0, 0.0, np.where(growth > 1e-9, -gaps / growth, np.inf))
-        return np.where((k < 0)[None, :], np.inf, t)
+            self._cache[key] = (base, parts.face, relief)
+        return self._cache[key]  # type: ignore[return-value]
 
     def attrition(self, me: Government, rival_face_scale: Array | float = 1.0,
                   tag: str = "", gap_shift: Array | float = 0.0) -> Array:
@@ -537,14 +610,19 @@ class WeekContext:
         if key not in self._cache:
             k = self.demand(me)
             times = self.concession_times(me.rival, k, rival_face_scale, gap_shift)
-            worth = np.zeros(me.n, dtype=FLOAT)
-            now = self.outcome(me, "now").total
-            for j in np.unique(k):
-                if j >= 0:
-                    gain = self.package_terms(me, int(j)).total - now
-                    worth = np.where(k == j, np.maximum(gain, 0.0), worth)
             share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
-            self._cache[key] = (me.belief * share).sum(axis=0) * worth
+            self._cache[key] = (me.belief * share).sum(axis=0) * self._demand_worth(me)
+        return self._cache[key]  # type: ignore[return-value]
+
+    def _demand_worth(self, me: Government) -> Array:
+        """What the deal ``me`` holds out for is worth to it over the present (0 if none)."""
+        key = ("demand_worth", me.side)
+        if key not in self._cache:
+            k = self.demand(me)
+            now = self.outcome(me, "now").total
+            gains = {j: np.maximum(self.package_terms(me, j).total - now, 0.0)
+                     for j in self.packages_in(k)}
+            self._cache[key] = gather(k, gains, me.n)
         return self._cache[key]  # type: ignore[return-value]
 
     def hold(self, me: Government) -> Terms:
@@ -559,19 +637,30 @@ class WeekContext:
         """Value to ``me`` of shifting every rival type's gain from ``me``'s best offer by
         ``gap_shift`` (K x runs or runs): the change in the chance it is taken, times its
         worth (coercion, tying hands and face-saving cover all work this way)."""
-        k, _ = self.best_offer(me, private=self.back_channel)
-        out = np.zeros(me.n, dtype=FLOAT)
-        rival = me.rival
-        for j in np.unique(k):
-            if j < 0:
-                continue
-            gaps = self.type_gaps(rival, int(j))
-            before = sigmoid(self.lam * gaps)
-            after = sigmoid(self.lam * (gaps + gap_shift))
-            dq = (me.belief * (after - before)).sum(axis=0)
-            dq = dq * self.ratification(rival, int(j)) * self.ratification(me, int(j))
-            out = np.where(k == j, dq * np.maximum(self.own_gap(me, int(j)), 0.0), out)
-        return out
+        k, gaps, before, ratified, worth = self._best_offer_parts(me)
+        after = sigmoid(self.lam * (gaps + gap_shift))
+        dq = (me.belief * (after - before)).sum(axis=0)
+        dq = dq * ratified[0] * ratified[1]
+        return select(k >= 0, dq * worth, 0.0)
+
+    def _best_offer_parts(self, me: Government) -> tuple[Array, Array, Array,
+                                                         tuple[Array, Array], Array]:
+        """What ``leverage`` reads of ``me``'s best offer in each run: the offer, the
+        rival's gain from taking it type by type (K x runs) and the chance each type takes
+        it, both sides' chances of ratifying it, and its worth to ``me``."""
+        key = ("best_offer_parts", me.side)
+        if key not in self._cache:
+            k, _ = self.best_offer(me, private=self.back_channel)
+            rival, n = me.rival, me.n
+            js = self.packages_in(k)
+            gaps = np.zeros((len(rival.types), n), dtype=FLOAT)
+            for j in js:
+                gaps = select((k == j)[None, :], self.type_gaps(rival, j), gaps)
+            ratified = (gather(k, {j: self.ratification(rival, j) for j in js}, n),
+                        gather(k, {j: self.ratification(me, j) for j in js}, n))
+            worth = gather(k, {j: np.maximum(self.own_gap(me, j), 0.0) for j in js}, n)
+            self._cache[key] = (k, gaps, sigmoid(self.lam * gaps), ratified, worth)
+        return self._cache[key]  # type: ignore[return-value]
 
     def commitment(self, me: Government, added: float) -> tuple[Array, Array]:
         """A new public commitment (an escalation or a denial) of ``added`` face units.
@@ -589,10 +678,10 @@ class WeekContext:
         k = self.demand(rival)  # what ``me`` would concede to
         t = self.concession_times(me, k)  # for each of ``me``'s possible types
         soon = np.clip(1.0 - t / self.horizon, 0.0, 1.0)  # (K, runs)
-        by_type = np.zeros((len(TYPE_Z), me.n), dtype=FLOAT)
-        for j in np.unique(k):
+        by_type = np.zeros((len(me.types), me.n), dtype=FLOAT)
+        for j in self.packages_in(k):
             if j >= 0:
-                parts, _ = self.package_parts(me, int(j))
+                parts, _ = self.package_parts(me, j)
                 extra = parts.face * (scale - 1.0)  # negative, at resolve 1
                 by_type = np.where((k == j)[None, :], soon * me.types * extra[None, :],
                                    by_type)
@@ -615,22 +704,31 @@ class WeekContext:
 
     # --- channels -------------------------------------------------------------------------
     def channel_value(self, me: Government, level: Array) -> Array:
-        """Expected gain of the best public offer possible at channel ``level``."""
-        out = np.zeros(me.n, dtype=FLOAT)
-        for k in OFFERED_BY_AGENTS:
-            reach = (PACKAGES[k].channel <= level) & self.model.package_open(k)
-            if reach.any():
-                out = np.maximum(out, np.where(reach, self.offer_gain(me, k), 0.0))
-        return out
+        """Expected gain of the best public offer possible at channel ``level``; memoised
+        on the identity of ``level`` (the week's channel, a side's target)."""
+        key = ("channel_value", me.side, id(level))
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not level:
+            out = np.zeros(me.n, dtype=FLOAT)
+            for k in OFFERED_BY_AGENTS:
+                reach = (PACKAGES[k].channel <= level) & self.model.package_open(k)
+                if reach.any():
+                    out = np.maximum(out, select(reach, self.offer_gain(me, k), 0.0))
+            hit = (level, out)
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[index]
 
     def offer_potential(self, me: Government) -> Array:
         """Expected gain of the best offer of any scope, were every channel open."""
-        out = np.zeros(me.n, dtype=FLOAT)
-        for k in OFFERED_BY_AGENTS:
-            open_ = self.model.package_open(k)
-            if open_.any():
-                out = np.maximum(out, np.where(open_, self.offer_gain(me, k), 0.0))
-        return out
+        key = ("offer_potential", me.side)
+        if key not in self._cache:
+            out = np.zeros(me.n, dtype=FLOAT)
+            for k in OFFERED_BY_AGENTS:
+                open_ = self.model.package_open(k)
+                if open_.any():
+                    out = np.maximum(out, select(open_, self.offer_gain(me, k), 0.0))
+            self._cache[key] = out
+        return self._cache[key]  # type: ignore[return-value]
 
     def upgrade_gain(self, me: Government, target: Array) -> Array:
         """Gain to ``me`` from the channel moving to ``target``: better offers become
@@ -688,15 +786,19 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
     finite = np.isfinite(eu)
     if best_response:
         return eu.argmax(axis=0)
-    top = np.where(finite, eu, -np.inf).max(axis=0)
+    open_ = Mask(finite, eu.dtype)
+    top = select(open_, eu, -np.inf).max(axis=0)
     if lam > 0:
-        z = np.where(finite, lam * (np.where(finite, eu, 0.0) - top), -np.inf)
-        w = np.where(finite, np.exp(np.minimum(z, 0.0)), 0.0)
+        # (where a move is not open, ``z`` is never read: its weight is 0)
+        z = lam * (select(open_, eu, 0.0) - top)
+        w = select(open_, np.exp(np.minimum(z, 0.0)), 0.0)
     else:
         w = finite.astype(FLOAT)
-    cum = np.cumsum(w, axis=0)
+    cum = cumulative_rows(w)
     threshold = u * cum[-1]
-    choice = (cum <= threshold[None, :]).sum(axis=0)
+    choice = np.zeros(eu.shape[1], dtype=np.intp)
+    for row in cum:
+        choice += row <= threshold
     choice = np.minimum(choice, eu.shape[0] - 1)
     bad = ~finite[choice, np.arange(eu.shape[1])]
     if bad.any():

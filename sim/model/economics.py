@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.vector import select
+
 FLOAT = np.float32
 """Floating type of per-run state: single precision halves memory traffic; a week's
 utilities are O(1-100), far above its resolution."""
@@ -136,7 +138,7 @@ class Economy:
         if hit is not None and hit[0] is tariff:
             return hit[1]
         step = tariff - base
-        step = np.where(np.abs(step) <= BASE_TOLERANCE, 0.0, step).astype(tariff.dtype)
+        step = select(np.abs(step) <= BASE_TOLERANCE, 0.0, step).astype(tariff.dtype)
         log = np.log1p(step / (1.0 + base))  # log of the relative price (1+t)/(1+t_b)
         keep = np.exp(-eps * log)
         spend = m0 * (1.0 + base)  # duty-inclusive spending at the base

@@ -25,6 +25,7 @@ from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.packages import PACKAGES
 from sim.model.parameters import BY_NAME, defaults, resolve
 from sim.model.recorder import DEESCALATION_KINDS, Recorder
+from sim.model.vector import select
 
 if TYPE_CHECKING:
     from sim.model.config import RunSpec
@@ -167,11 +168,17 @@ class TradeWarModel(mesa.Model):
     # --- randomness ---------------------------------------------------------------------
     def uniform(self) -> Array:
         """One uniform draw per run, from each run's block stream."""
-        return np.concatenate([g.random(BLOCK, dtype=FLOAT) for g in self._gens])[: self.n]
+        out = np.empty(len(self._gens) * BLOCK, dtype=FLOAT)
+        for b, g in enumerate(self._gens):
+            g.random(BLOCK, dtype=FLOAT, out=out[b * BLOCK:(b + 1) * BLOCK])
+        return out[: self.n]
 
     def normal(self) -> Array:
         """One standard normal draw per run, from each run's block stream."""
-        return np.concatenate([g.standard_normal(BLOCK, dtype=FLOAT) for g in self._gens])[: self.n]
+        out = np.empty(len(self._gens) * BLOCK, dtype=FLOAT)
+        for b, g in enumerate(self._gens):
+            g.standard_normal(BLOCK, dtype=FLOAT, out=out[b * BLOCK:(b + 1) * BLOCK])
+        return out[: self.n]
 
     def current_pain(self) -> Pain:
         """Both sides' pain at the state as it stands now."""
@@ -362,12 +369,14 @@ class TradeWarModel(mesa.Model):
 
     # --- applying outcomes --------------------------------------------------------------
     def apply_state(self, me: Government, after, mask: Array) -> None:
-        """Set the side's layers, exemptions and tools to ``after`` where ``mask`` holds."""
-        me.layers = {name: np.where(mask, after.layers[name], level)
-                     for name, level in me.layers.items()}
-        me.exempt = np.where(mask, after.exempt, me.exempt)
-        me.tools = {name: np.where(mask, after.tools[name], level)
-                    for name, level in me.tools.items()}
+        """Set the side's layers, exemptions and tools to ``after`` where ``mask`` holds
+        (a fresh array in every case; a copy where ``after`` leaves it as it is)."""
+        def put(new: Array, old: Array) -> Array:
+            return old.copy() if new is old else select(mask, new, old)
+
+        me.layers = {name: put(after.layers[name], level) for name, level in me.layers.items()}
+        me.exempt = put(after.exempt, me.exempt)
+        me.tools = {name: put(after.tools[name], level) for name, level in me.tools.items()}
         me.invalidate()
 
     def concede(self, me: Government, after, mask: Array, kind: str,
@@ -377,9 +386,9 @@ class TradeWarModel(mesa.Model):
         ``multiplier``), the commitment it breaks is used up, and (if public) the rival
         gains face-saving cover (cn-needs-positive-signal)."""
         ctx = self.context
-        size = np.where(mask, ctx.concession_size(me, after) if size is None else size, 0.0)
+        size = select(mask, ctx.concession_size(me, after) if size is None else size, 0.0)
         paid = ctx.face_cost(me, size, multiplier) if cost is None else cost
-        me.face_paid = me.face_paid + np.where(size > 0, paid, 0.0)
+        me.face_paid = me.face_paid + select(size > 0, paid, 0.0)
         used = np.minimum(size, 1.0)
         self.apply_state(me, after, mask)
         me.face = me.face * (1.0 - used)
@@ -451,11 +460,12 @@ class TradeWarModel(mesa.Model):
             np.int8)
 
     def _snapshot(self, store: dict[str, Array], mask: Array) -> None:
+        taken = bool(mask.any())  # where no run is snapshot, what is stored stays as it is
         for gov in self.governments:
             for name, level in [*gov.layers.items(), *gov.tools.items()]:
                 key = f"{gov.side}.{name}"
                 old = store.get(key, np.full(self.n, np.nan, dtype=FLOAT))
-                store[key] = np.where(mask, level, old)
+                store[key] = select(mask, level, old) if taken else old
 
     def _restore(self, store: dict[str, Array], mask: Array, only: tuple[str, ...] = ()) -> None:
         for gov in self.governments:

@@ -17,6 +17,7 @@ from sim.model.decision import SideState, Terms, WeekContext, current, sigmoid
 from sim.model.economics import CN_TOOLS, FLOAT
 from sim.model.packages import PACKAGES
 from sim.model.parameters import BY_NAME
+from sim.model.vector import select
 
 if TYPE_CHECKING:
     pass
@@ -315,12 +316,10 @@ def offer_terms(me: Government, ctx: WeekContext, k: Array) -> Terms:
     ratified, else holding out."""
     hold = ctx.hold(me)
     out = hold
-    for j in np.unique(k):
-        if j < 0:
-            continue
+    for j in ctx.packages_in(k):
         sel = (k == j).astype(FLOAT)
-        q = ctx.acceptance(me, int(j)) * sel
-        out = Terms.blend(q, ctx.package_terms(me, int(j)), out)
+        q = ctx.acceptance(me, j) * sel
+        out = Terms.blend(q, ctx.package_terms(me, j), out)
     return out
 
 
@@ -344,13 +343,11 @@ def step_down_terms(me: Government, ctx: WeekContext, key: str) -> Terms:
     rival = me.rival
     k, _ = ctx.best_offer(me, private=ctx.back_channel)
     shift = np.zeros((len(me.types), me.n), dtype=FLOAT)
-    for j in np.unique(k):
-        if j < 0:
-            continue
-        parts, _ = ctx.package_parts(rival, int(j))
+    for j in ctx.packages_in(k):
+        parts, _ = ctx.package_parts(rival, j)
         relieved = np.minimum(p["face.cover_from_rival"] * np.minimum(size, 1.0), 1.0)
-        shift = np.where((k == j)[None, :], -rival.types * parts.face[None, :] * relieved,
-                         shift)
+        shift = select((k == j)[None, :], -rival.types * parts.face[None, :] * relieved,
+                       shift)
     return ctx.outcome(me, key).plus(
         attrition=ctx.attrition(me, tag=key, gap_shift=-chips_given(me, ctx, key, True)),
         face=-ctx.face_cost(me, size, p["face.multiplier_public"]),
@@ -409,19 +406,17 @@ def coverage(me: Government, ctx: WeekContext, key: str, k: Array | None = None)
     moved[me.spec.exemptable] = moved[me.spec.exemptable] | exempted
     for name, level in me.tools.items():
         moved[name] = np.abs(after.tools[name] - level) > 1e-6
-    out = np.zeros(me.n, dtype=FLOAT)
-    for j in np.unique(k):
-        if j < 0:
-            continue
-        pkg = PACKAGES[int(j)]
+    covered = np.zeros(me.n, dtype=bool)
+    for j in ctx.packages_in(k):
+        pkg = PACKAGES[j]
         layers = pkg.us_layers if me.side == "us" else pkg.cn_layers
         tools = pkg.us_tools_lifted if me.side == "us" else pkg.cn_tools_lifted
         hit = np.zeros(me.n, dtype=bool)
         for name in (*layers, *tools):
             if name in moved:
                 hit |= moved[name]
-        out = np.where(k == j, hit.astype(FLOAT), out)
-    return out
+        covered |= (k == j) & hit
+    return covered.astype(FLOAT)
 
 
 def escalation_target(me: Government, p: dict[str, float]) -> Array:

@@ -15,6 +15,7 @@ from sim.model.events import STATUS_NAMES
 from sim.model.moves import ANSWERS, MOVE_NAMES, MOVES
 from sim.model.outcomes import OUTCOMES, classify_model
 from sim.model.packages import PACKAGES
+from sim.model.vector import select
 
 if TYPE_CHECKING:
     from sim.model.economics import Pain
@@ -120,8 +121,8 @@ class Recorder:
             eu = gov.eu
             cols = np.arange(gov.n)
             chosen_eu = eu[gov.choice.astype(np.intp), cols]
-            best = np.where(np.isfinite(eu), eu, -np.inf).max(axis=0)
-            regret = np.where(free, best - chosen_eu, 0.0)
+            best = select(np.isfinite(eu), eu, -np.inf).max(axis=0)
+            regret = select(free, best - chosen_eu, 0.0)
             bad = free & (regret > REGRET_TOL)
             units = np.rint(regret[bad] * REGRET_UNIT).astype(np.int64)
             self.chosen[gov.side] += np.bincount(gov.choice[free], minlength=len(MOVES))

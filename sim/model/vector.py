@@ -9,6 +9,8 @@ by a mask gives the same result (NaNs, infinities and signed zeros included).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 Array = np.ndarray
@@ -19,22 +21,100 @@ SMALL = 2048
 _BITS = {4: np.uint32, 8: np.uint64}
 
 
-def select(cond: Array, a: Array | float, b: Array | float) -> Array:
-    """``numpy.where(cond, a, b)`` for a boolean ``cond`` and float operands, the same
-    array bit for bit (same values, dtype and shape), computed without branching."""
-    cond = np.asarray(cond)
+class Mask:
+    """A boolean condition made ready for ``select`` on float arrays of one dtype: the
+    mask's bits (all ones where it holds), built once for a condition used many times."""
+
+    __slots__ = ("bits", "cond", "dtype")
+
+    def __init__(self, cond: Array, dtype: np.dtype | type = np.float32) -> None:
+        self.cond = cond
+        self.dtype = np.dtype(dtype)
+        self.bits: Array | None = None
+        if cond.size >= SMALL and self.dtype.kind == "f" and self.dtype.itemsize in _BITS:
+            self.bits = cond.astype(_BITS[self.dtype.itemsize])
+            np.negative(self.bits, out=self.bits)
+
+
+def select(cond: Array | Mask, a: Array | float, b: Array | float) -> Array:
+    """``numpy.where(cond, a, b)`` for a boolean ``cond`` (or a ``Mask``) and float
+    operands, the same array bit for bit (same values, dtype and shape), computed without
+    branching."""
     dtype = np.result_type(a, b)
-    if (cond.dtype != np.bool_ or dtype.kind != "f" or dtype.itemsize not in _BITS
-            or max(cond.size, np.size(a), np.size(b)) < SMALL):
-        return np.where(cond, a, b)
-    bits = _BITS[dtype.itemsize]
+    if type(cond) is Mask:
+        if cond.bits is None or dtype != cond.dtype:
+            return select(cond.cond, a, b)
+        mask = cond.bits
+    else:
+        if (dtype.kind != "f" or not isinstance(cond, np.ndarray) or cond.dtype != np.bool_
+                or cond.size < SMALL or dtype.itemsize not in _BITS):
+            return np.where(cond, a, b)
+        mask = cond.astype(_BITS[dtype.itemsize])
+        if type(a) is float and a == 0.0 and math.copysign(1.0, a) > 0:
+            mask -= 1  # a is +0.0: keep b where cond fails (all ones there, zeros elsewhere)
+            return (np.asarray(b, dtype=dtype).view(mask.dtype) & mask).view(dtype)
+        np.negative(mask, out=mask)  # all ones where cond holds, zeros elsewhere
+    bits = mask.dtype
     a_bits = np.asarray(a, dtype=dtype).view(bits)
+    if type(b) is float and b == 0.0 and math.copysign(1.0, b) > 0:  # keep a where cond holds
+        return (a_bits & mask).view(dtype)
     b_bits = np.asarray(b, dtype=dtype).view(bits)
-    mask = cond.astype(bits)
-    np.negative(mask, out=mask)  # all ones where cond holds, zeros elsewhere
     out = (a_bits ^ b_bits) & mask
     out ^= b_bits
     return out.view(dtype)
 
 
-__all__ = ["select"]
+def present(k: Array) -> list[int]:
+    """The distinct values of ``k``, an array of small integers from -1 up (a package
+    index per run, -1 for none), in increasing order: ``numpy.unique`` by counting."""
+    k = np.asarray(k)
+    if k.size == 0:
+        return []
+    counts = np.bincount(k.ravel().astype(np.intp) + 1)
+    return [int(j) - 1 for j in np.flatnonzero(counts)]
+
+
+def gather(k: Array, values: dict[int, Array], n: int) -> Array:
+    """Per run, the entry of ``values[k]`` (an array per package ``k`` present in ``k``,
+    one entry per run) and 0 where ``k`` holds no such package."""
+    if len(values) == 1:
+        (j, only), = values.items()
+        if bool((k == j).all()):
+            return only
+    if not values:
+        return np.zeros(n, dtype=np.float32)
+    dtype = np.result_type(*values.values())
+    rows = np.zeros((len(values) + 1, n), dtype=dtype)  # the last row: no package
+    slot = np.full(max(values) + 2, len(values), dtype=np.intp)
+    for i, (j, value) in enumerate(values.items()):
+        rows[i] = value
+        slot[j + 1] = i
+    return np.take_along_axis(rows, slot[k.astype(np.intp) + 1][None, :], axis=0)[0]
+
+
+def argmax0(a: Array) -> Array:
+    """``a.argmax(axis=0)`` for a float array (options x runs): the first option with the
+    largest value in each run.  numpy's arg-reduction across rows is slow; the maximum is
+    fast, and the first row that attains it is found row by row from the last."""
+    top = a.max(axis=0)
+    if a.shape[0] < 2 or a.dtype.kind != "f" or bool(np.isnan(top).any()):
+        return a.argmax(axis=0)
+    out = np.zeros(top.shape, dtype=np.intp)
+    for row in range(a.shape[0] - 1, -1, -1):
+        hit = (a[row] == top).astype(np.intp)
+        np.negative(hit, out=hit)
+        out ^= (out ^ row) & hit
+    return out
+
+
+def cumulative_rows(a: Array) -> list[Array]:
+    """``numpy.cumsum(a, axis=0)``, row by row (the same sums in the same order), for
+    finite rows such as logit weights (a NaN made of inf - inf may differ in its sign
+    bit)."""
+    out = [a[0].copy()]
+    for row in a[1:]:
+        out.append(out[-1] + row)
+    return out
+
+
+__all__ = ["Mask", "argmax0", "cumulative_rows", "gather", "present", "select"]

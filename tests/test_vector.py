@@ -1,0 +1,80 @@
+"""The array helpers behind the decision core give numpy's results bit for bit."""
+
+import itertools
+
+import numpy as np
+
+from sim.model.decision import TERM_NAMES, Terms
+from sim.model.vector import Mask, argmax0, cumulative_rows, gather, present, select
+
+N = 5000  # above ``vector.SMALL``: the branch-free paths
+
+
+def awkward(rng, shape, dtype=np.float32):
+    x = rng.standard_normal(shape).astype(dtype)
+    for step, value in ((7, np.nan), (11, np.inf), (13, -np.inf), (17, -0.0), (19, 0.0)):
+        x.flat[::step] = value
+    return x
+
+
+def same_bits(a, b):
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a.view(np.uint8),
+                                                                        b.view(np.uint8))
+
+
+def test_select_is_where_bit_for_bit():
+    rng = np.random.default_rng(0)
+    operands = [lambda: awkward(rng, (N,)), lambda: awkward(rng, (3, N)),
+                lambda: awkward(rng, (1, N)), lambda: awkward(rng, (N,), np.float64),
+                lambda: awkward(rng, (3, 1)), lambda: 0.0, lambda: -0.0, lambda: -np.inf,
+                lambda: 0.1, lambda: np.float32(0.0), lambda: 1]
+    conds = [lambda: rng.random(N) > 0.5, lambda: rng.random((3, N)) > 0.5,
+             lambda: (rng.random(N) > 0.5)[None, :],
+             lambda: np.broadcast_to(rng.random(N) > 0.5, (3, N)),
+             lambda: rng.random(10) > 0.5]
+    for c, a, b in itertools.product(conds, operands, operands):
+        cond, x, y = c(), a(), b()
+        try:
+            want = np.where(cond, x, y)
+        except ValueError:
+            continue
+        for how in (cond, Mask(cond), Mask(cond, np.float64)):
+            assert same_bits(select(how, x, y), want)
+
+
+def test_gather_argmax_cumsum_present():
+    rng = np.random.default_rng(1)
+    for t in range(50):
+        k = rng.integers(-1, 12, N).astype(np.int16)
+        k[k == t % 12] = -1
+        js = [j for j in present(k) if j >= 0]
+        assert present(k) == np.unique(k).tolist()
+        values = {j: awkward(rng, (N,)) for j in js}
+        want = np.zeros(N, dtype=np.float32)
+        for j in js:
+            want = np.where(k == j, values[j], want)
+        assert same_bits(gather(k, values, N), want)
+        a = awkward(rng, (12, N))
+        a[:, :50] = -np.inf
+        a[:, 50:100] = np.round(a[:, 50:100])
+        if t % 2:
+            a = np.nan_to_num(a, nan=-np.inf)
+        assert np.array_equal(argmax0(a), a.argmax(axis=0))
+        w = np.where(rng.random((12, N)) > 0.3, rng.random((12, N)), 0.0).astype(np.float32)
+        rows = cumulative_rows(w)
+        assert all(same_bits(r, c) for r, c in zip(rows, np.cumsum(w, axis=0), strict=True))
+
+
+def test_terms_total_is_the_sum_in_order():
+    rng = np.random.default_rng(2)
+    choices = [lambda: 0.0, lambda: -0.0, lambda: 1.5, lambda: awkward(rng, (N,)),
+               lambda: np.zeros(N, dtype=np.float32) * -1.0]
+    for _ in range(500):
+        kw = {name: choices[rng.integers(len(choices))]() for name in TERM_NAMES}
+        want = sum(kw[name] for name in TERM_NAMES)
+        got = Terms(**kw).total
+        if isinstance(want, np.ndarray):
+            assert same_bits(got, want)
+        else:
+            assert got == want
