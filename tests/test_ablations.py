@@ -83,6 +83,9 @@ CASES = (
     Case("US export controls bite harder", {"ntm.export_controls.target_pain": 0.5},
          "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992)"),
+    Case("US exemptions made quietly", {"moves.us_quiet_exemptions": 1}, "settled_by_26", +1,
+         "a concession without audience costs comes sooner (lit-kurizaki2007, "
+         "cn-exemptions-quiet)"),
     Case("face never fades", {"face.decay": 1.0}, "deal", -1,
          "a face stock that does not fade keeps backing down dear (lit-fearon1994)"),
     Case("rare-earth curbs bite harder", {"ntm.rare_earth.target_pain": 0.3}, "deal_by_26", +1,

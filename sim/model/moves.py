@@ -270,6 +270,8 @@ class StepDownPrivate(Move):
     cites = ("cn-exemptions-quiet", "lit-kurizaki2007", "lit-yarhi-milo2013")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
+        if not ctx.p[f"moves.{me.side}_quiet_exemptions"]:
+            return np.zeros(me.n, dtype=bool)
         return ((me.exempt < ctx.p["moves.max_exempt_share"] - 1e-9)
                 & (me.layers[me.spec.exemptable] > 0))
 
