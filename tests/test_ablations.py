@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from sim.experiments.compare import paired_difference
-from sim.experiments.ensemble import run_ensemble
+from sim.experiments.ensemble import Ensemble, run_ensemble
 from sim.io.scenario import load_scenario
 
 from .conftest import SCENARIOS
@@ -32,15 +32,27 @@ def _by_week(column: str, week: int):
     return lambda r: (r[column].notna() & (r[column] <= week)).to_numpy()
 
 
+def _cut_by(side: str, week: int):
+    """The side's effective tariff at ``week`` is a quarter or more below its start (from
+    the ensemble's weekly tariff paths)."""
+    return lambda e: e.fan[side][week] < 0.75 * e.fan[side][0]
+
+
+def _on_runs(metric):
+    return lambda e: metric(e.runs)
+
+
 METRICS = {
-    "deal": lambda r: r["outcome"].isin(DEALS).to_numpy(),
-    "deal_by_26": _by_week("deal_week", 26),
-    "talks_by_26": _by_week("first_talks_week", 26),
-    "settled": lambda r: r["outcome"].isin((*DEALS, "de_escalation")).to_numpy(),
-    "settled_by_26": lambda r: (_by_week("deal_week", 26)(r)
-                                | _by_week("first_deescalation_week", 26)(r)),
+    "deal": _on_runs(lambda r: r["outcome"].isin(DEALS).to_numpy()),
+    "deal_by_26": _on_runs(_by_week("deal_week", 26)),
+    "talks_by_26": _on_runs(_by_week("first_talks_week", 26)),
+    "settled": _on_runs(lambda r: r["outcome"].isin((*DEALS, "de_escalation")).to_numpy()),
+    "settled_by_26": _on_runs(lambda r: (_by_week("deal_week", 26)(r)
+                                         | _by_week("first_deescalation_week", 26)(r))),
+    "us_cut_by_13": _cut_by("us", 13),
+    "us_cut_by_26": _cut_by("us", 26),
 }
-"""Per-run 0/1 indicators the cases compare (columns of runs.parquet)."""
+"""Per-run 0/1 indicators the cases compare (from runs.parquet and the tariff paths)."""
 
 
 @dataclass(frozen=True)
@@ -90,32 +102,45 @@ CASES = (
          "a face stock that does not fade keeps backing down dear (lit-fearon1994)"),
     Case("rare-earth curbs bite harder", {"ntm.rare_earth.target_pain": 0.3}, "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992)",
-         disagrees="China's own value of holding out (the attrition term) rises with the US "
-                   "pain it expects, so it turns down offers it would otherwise take; the "
-                   "effect on the coercer's demands outweighs the target's readiness"),
+         disagrees="deals that leave the curbs in force (us_gives_more, 11% of runs) all but "
+                   "vanish, because the US now holds out for a deal that lifts them, and the "
+                   "comprehensive deals that do come later (median week 31 -> 36) as China, "
+                   "expecting the US to be pressed harder, holds out for more "
+                   "(lit-abreu-gul2000)"),
     Case("complete information", {"decision.known_types": 1}, "deal", +1,
          "private resolve is what delays agreement (lit-fearon1995)",
-         disagrees="with known types, proposers stop making offers to rivals they know "
+         disagrees="not significant either way (2,000 runs); a reading, not yet checked: "
+                   "with known types, proposers stop making offers to rivals they know "
                    "to be firm or hardline, whose win-sets are empty at today's face "
                    "costs; under uncertainty the soft-type prior makes some of those "
                    "offers, and logit answers take a share"),
-    Case("no bargaining chips", {"moves.chips": 0}, "deal", -1,
-         "a cut made alone forfeits what a deal would have traded (lit-schelling1960)",
-         disagrees="the US gives up its chips whatever the term says: its own tariffs cost "
-                   "it more than they raise once pressure mounts, and the rival rarely "
-                   "trades for them at best response, so the chips are worth little"),
+    Case("no bargaining chips", {"moves.chips": 0}, "us_cut_by_26", +1,
+         "a side that does not price what a cut gives away cuts sooner (lit-schelling1960)"),
+    Case("no bargaining chips: fewer deals", {"moves.chips": 0}, "deal", -1,
+         "tariffs kept as chips are there to be traded in a deal (lit-schelling1960)",
+         disagrees="without the chips term the US cuts sooner (us_cut_by_26 +5 points) and "
+                   "deals rise slightly rather than fall: an earlier US cut gives China "
+                   "face-saving cover and relief that make its own concession cheaper, which "
+                   "outweighs the trade the chips would have bought; at best response the "
+                   "chips term changes no decision at all"),
+    Case("rare-earth curbs bite harder: US cuts", {"ntm.rare_earth.target_pain": 0.3},
+         "us_cut_by_13", +1,
+         "coercion raises the target's cost of holding out (lit-eaton-engers1992)",
+         disagrees="a unilateral US cut does not end the curbs, only a deal that lifts them "
+                   "does: the US holds out for such a deal (its attrition value rises) instead "
+                   "of cutting early (us_cut_by_13 18% -> 13%)"),
 )
 
 
-_CACHE: dict[tuple, pd.DataFrame] = {}
+_CACHE: dict[tuple, Ensemble] = {}
 
 
-def _runs(overrides: dict[str, float]) -> pd.DataFrame:
+def _runs(overrides: dict[str, float]) -> Ensemble:
     key = tuple(sorted(overrides.items()))
     if key not in _CACHE:
         scenario = load_scenario(SCENARIOS / "baseline.yaml")
         _CACHE[key] = run_ensemble(scenario, runs=RUNS, seed=SEED, overrides=overrides,
-                                   path_sample=0).runs
+                                   path_sample=0)
     return _CACHE[key]
 
 
@@ -138,16 +163,16 @@ def test_mechanism_moves_outcomes_the_way_theory_expects(case: Case):
 def test_deals_still_happen_when_face_never_fades():
     """The clock is not an assumption: with no face decay, pressure still brings talks
     and deals in a material share of runs (issue: face.decay = 1 gave none)."""
-    runs = _runs({"face.decay": 1.0})
-    assert METRICS["deal"](runs).mean() > 0.2
+    runs = _runs({"face.decay": 1.0}).runs
+    assert METRICS["deal"](_runs({"face.decay": 1.0})).mean() > 0.2
     assert (runs["first_talks_week"].notna()).mean() > 0.2
 
 
 def test_outcomes_depend_on_the_drawn_types():
     """Private resolve matters: deals are rarer where both sides drew the hardline type
     than where both drew the soft type (runs.parquet records each side's type)."""
-    runs = _runs({})
-    deal = pd.Series(METRICS["deal"](runs), index=runs.index)
+    runs = _runs({}).runs
+    deal = pd.Series(METRICS["deal"](_runs({})), index=runs.index)
     soft = (runs["us_type"] == "soft") & (runs["cn_type"] == "soft")
     hard = (runs["us_type"] == "hardline") & (runs["cn_type"] == "hardline")
     assert soft.sum() > 30 and hard.sum() > 30
