@@ -51,6 +51,7 @@ METRICS = {
                                          | _by_week("first_deescalation_week", 26)(r))),
     "us_cut_by_13": _cut_by("us", 13),
     "us_cut_by_26": _cut_by("us", 26),
+    "us_hiked": lambda e: (e.runs["us_tariff_peak"] > e.fan["us"][0] + 1.0).to_numpy(),
 }
 """Per-run 0/1 indicators the cases compare (from runs.parquet and the tariff paths)."""
 
@@ -95,6 +96,11 @@ CASES = (
     Case("US export controls bite harder", {"ntm.export_controls.target_pain": 0.5},
          "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992)"),
+    Case("no answer expected to an escalation", {"us.answers_escalation": 0.0,
+                                                 "cn.answers_escalation": 0.0},
+         "us_hiked", +1,
+         "the expected counter-move deters escalation (us-answers-every-retaliation, "
+         "lit-axelrod1984)"),
     Case("US exemptions made quietly", {"moves.us_quiet_exemptions": 1}, "settled_by_26", +1,
          "a concession without audience costs comes sooner (lit-kurizaki2007, "
          "cn-exemptions-quiet)"),
@@ -117,12 +123,7 @@ CASES = (
     Case("no bargaining chips", {"moves.chips": 0}, "us_cut_by_26", +1,
          "a side that does not price what a cut gives away cuts sooner (lit-schelling1960)"),
     Case("no bargaining chips: fewer deals", {"moves.chips": 0}, "deal", -1,
-         "tariffs kept as chips are there to be traded in a deal (lit-schelling1960)",
-         disagrees="without the chips term the US cuts sooner (us_cut_by_26 +5 points) and "
-                   "deals rise slightly rather than fall: an earlier US cut gives China "
-                   "face-saving cover and relief that make its own concession cheaper, which "
-                   "outweighs the trade the chips would have bought; at best response the "
-                   "chips term changes no decision at all"),
+         "tariffs kept as chips are there to be traded in a deal (lit-schelling1960)"),
     Case("rare-earth curbs bite harder: US cuts", {"ntm.rare_earth.target_pain": 0.3},
          "us_cut_by_13", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992)",

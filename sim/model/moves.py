@@ -124,8 +124,8 @@ class Escalate(Move):
         shift = -hurt * coverage(me, ctx, key)
         waited = -hurt * coverage(me, ctx, key, ctx.demand(me))
         return ctx.outcome(me, key).plus(
-            attrition=ctx.attrition(me, tag=key, gap_shift=waited), face=cost,
-            leverage=signal + ctx.leverage(me, shift))
+            pain=answered(me, ctx), attrition=ctx.attrition(me, tag=key, gap_shift=waited),
+            face=cost, leverage=signal + ctx.leverage(me, shift))
 
 
 class OpenChannel(Move):
@@ -354,6 +354,22 @@ def step_down_terms(me: Government, ctx: WeekContext, key: str) -> Terms:
         attrition=ctx.attrition(me, tag=key, gap_shift=-chips_given(me, ctx, key, True)),
         face=-ctx.face_cost(me, size, p["face.multiplier_public"]),
         leverage=ctx.leverage(me, shift - chips_given(me, ctx, key)[None, :]))
+
+
+def answered(me: Government, ctx: WeekContext) -> Array:
+    """Expected pain of the rival's answer to an escalation: each side has said it answers
+    the other's escalations with its own (us-answers-every-retaliation, cn-fight-to-end),
+    so an escalation brings the rival's next step with the chance
+    ``{rival}.answers_escalation``, where the rival has a step left (escalation spirals:
+    lit-axelrod1984)."""
+    rival = me.rival
+    q = ctx.p[f"{rival.side}.answers_escalation"]
+    if not q:
+        return np.zeros(me.n, dtype=FLOAT)
+    key = f"escalate:{rival.side}"
+    extra = ctx.outcome(me, key).pain - ctx.outcome(me, "now").pain  # negative
+    can = escalation_target(rival, ctx.p) >= 0
+    return q * np.where(can, extra, 0.0)
 
 
 def chips_given(me: Government, ctx: WeekContext, key: str, demand: bool = False) -> Array:
