@@ -41,10 +41,14 @@ def fan_chart(ax: plt.Axes, fan: dict[str, np.ndarray], start: dt.date) -> None:
     ax.grid(alpha=0.3)
 
 
+def outcome_label(name: str) -> str:
+    """An outcome class as a figure labels it ('de_escalation' -> 'de-escalation')."""
+    return name.replace("de_escalation", "de-escalation").replace("_", " ")
+
+
 def outcome_bars(ax: plt.Axes, summary: Summary) -> None:
     """Share of runs ending in each outcome, with 95% Wilson intervals."""
-    names = [s.name.replace("de_escalation", "de-escalation").replace("_", " ")
-             for s in summary.outcomes]
+    names = [outcome_label(s.name) for s in summary.outcomes]
     shares = np.array([s.share for s in summary.outcomes]) * 100
     low = shares - np.array([s.low for s in summary.outcomes]) * 100
     high = np.array([s.high for s in summary.outcomes]) * 100 - shares
@@ -90,7 +94,7 @@ def comparison_figure(ensembles: list, table, path: str | Path) -> None:
         err = [values - rows["low"].to_numpy() * 100, rows["high"].to_numpy() * 100 - values]
         bars.barh(y + k * height, values, height, xerr=err, color=colours[k % 10], capsize=2,
                   label=name)
-    bars.set_yticks(y + 0.4 - height / 2, [o.replace("_", " ") for o in OUTCOMES])
+    bars.set_yticks(y + 0.4 - height / 2, [outcome_label(o) for o in OUTCOMES])
     bars.invert_yaxis()
     bars.set_xlim(0, 100)
     bars.set_xlabel("share of runs, % (95% CI)")

@@ -19,7 +19,7 @@ from sim.experiments.experiment import Experiment
 from sim.experiments.summary import share
 from sim.experiments.sweep import chunk_files, iter_runs
 from sim.model.outcomes import OUTCOMES
-from sim.reports.plots import OUTCOME_COLOURS
+from sim.reports.plots import OUTCOME_COLOURS, outcome_label
 
 KINDS = ("shares", "heatmap", "fan", "ecdf", "violin", "sensitivity", "boxes")
 LABELS = {"deal_week": "week of first deal or truce", "first_talks_week":
@@ -61,7 +61,7 @@ def shares(folder: Path, out: Path, experiment: Experiment, summary: pd.DataFram
     err = [values - np.array([x.low for x in s]) * 100,
            np.array([x.high for x in s]) * 100 - values]
     ax.barh(y, values, xerr=err, color=[OUTCOME_COLOURS[o] for o in OUTCOMES], capsize=3)
-    ax.set_yticks(y, [o.replace("_", " ") for o in OUTCOMES])
+    ax.set_yticks(y, [outcome_label(o) for o in OUTCOMES])
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of all runs, % (95% CI)")

@@ -56,8 +56,9 @@ KNOBS: tuple[Knob, ...] = (
          "the same for China (12 statements counted in April 2025)"),
     Knob("face.backdown_weeks", "Cost of a full back-down, weeks of pain", 13.0, 78.0, 1.0,
          "what a full public climb-down costs at the peak commitment, for both sides"),
-    Knob("decision.relative_loss_weight", "Pain sensitivity: weight on who loses more", 0.0,
-         2.0, 0.05, "how much each government minds hurting more than its rival"),
+    Knob("decision.relative_loss_weight", "Relative-gains weight: who loses more", 0.0,
+         2.0, 0.05, "how much each government minds hurting more than its rival (0 by "
+         "default: the war of attrition already prices who can hold out longer)"),
     Knob("trade.elasticity_short", "Trade elasticity at one year", 0.25, 1.5, 0.05,
          "how fast buyers switch away from taxed goods; higher means less pain per point"),
     Knob("cn.stimulus_capacity", "China's stimulus capacity, % of GDP a year", 0.0, 3.0,
