@@ -145,3 +145,14 @@ def test_a_single_run_is_the_same_code_as_the_ensemble():
 def test_first_run_must_start_a_block():
     with pytest.raises(ValueError, match="multiple"):
         TradeWarModel(runs=10, first_run=7)
+
+
+@pytest.mark.parametrize("horizon", [1, 6, 13])
+def test_a_decision_horizon_at_or_below_the_pause_length_runs(horizon):
+    """Issue: a decision horizon no longer than a pause (13 weeks) raised ZeroDivisionError
+    inside the declared valid range; every run must still end in a named outcome."""
+    scenario = load_scenario(SCENARIOS / "baseline.yaml")
+    runs = run_ensemble(scenario, runs=300, seed=2, path_sample=0,
+                        overrides={"decision.horizon_weeks": horizon}).runs
+    assert runs["outcome"].isin(OUTCOMES).all()
+    assert np.isfinite(runs["us_cum_pain"]).all() and np.isfinite(runs["cn_cum_pain"]).all()
