@@ -41,6 +41,7 @@ from scipy.special import ndtr
 from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
+from sim.model.transitions import SideState, current, side_effect
 from sim.model.vector import Mask, argmax0, cumulative_rows, gather, present, select
 
 if TYPE_CHECKING:
@@ -108,20 +109,6 @@ class Terms:
         return Terms(**out)
 
 
-@dataclass(frozen=True)
-class SideState:
-    """A side's tariff layers, exemptions and tools, actual or hypothetical."""
-
-    layers: dict[str, Array]
-    exempt: Array
-    tools: dict[str, Array]
-
-
-def current(me: Government) -> SideState:
-    """The side's state as it stands."""
-    return SideState(me.layers, me.exempt, me.tools)
-
-
 def _add(a: Terms, b: Terms) -> Terms:
     """Sum of the pain, tariff and relative terms of two stretches of time."""
     return Terms(pain=a.pain + b.pain, tariff=a.tariff + b.tariff,
@@ -172,8 +159,6 @@ class WeekContext:
     # --- postures and pain ------------------------------------------------------------
     def state(self, me: Government, key: str) -> SideState:
         """The side's state after hypothetical move ``key`` (or as it is for ``now``)."""
-        from sim.model.moves import side_effect
-
         if key == "now":
             return current(me)
         cache_key = ("state", me.side, key)

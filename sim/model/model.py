@@ -20,11 +20,12 @@ from sim.model.config import ACTORS, RunConfig, ScriptedEvent
 from sim.model.decision import WeekContext
 from sim.model.economics import FLOAT, Economy, Pain, Posture, elasticity
 from sim.model.events import EventBook
-from sim.model.moves import INDEX, MOVES, side_effect
+from sim.model.moves import INDEX, MOVES
 from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.packages import PACKAGES
 from sim.model.parameters import BY_NAME, defaults, resolve
 from sim.model.recorder import DEESCALATION_KINDS, Recorder
+from sim.model.transitions import layer_target, side_effect
 from sim.model.vector import select
 
 if TYPE_CHECKING:
@@ -205,7 +206,6 @@ class TradeWarModel(mesa.Model):
         return self._open[k]
 
     def _packages_open(self) -> Array:
-        from sim.model.moves import layer_target
 
         p = self.p
         done = np.zeros(self.n, dtype=bool)
