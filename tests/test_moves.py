@@ -29,12 +29,12 @@ from sim.model.moves import (
     StepDownPrivate,
     channel_terms,
     coverage,
-    layer_target,
     leak_cost,
     step_down_terms,
 )
 from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.packages import PACKAGES
+from sim.model.transitions import layer_target
 
 RUNS = 4
 # deals stand once made, and nothing leaks, unless a test says otherwise
