@@ -1,6 +1,6 @@
 """The package's layers: ``lint-imports`` keeps the contracts in ``pyproject.toml``
-(cli > teach > reports > experiments > io > model, and an order inside the model core), and the model core runs on its own
-configuration, not the scenario module's."""
+(cli > teach > reports > experiments > io > model, and an order inside the model core),
+and the model core runs on its own configuration, not the scenario module's."""
 
 import subprocess
 import sys
