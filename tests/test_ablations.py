@@ -113,6 +113,8 @@ CASES = (
                    "comprehensive deals that do come later (median week 31 -> 36) as China, "
                    "expecting the US to be pressed harder, holds out for more "
                    "(lit-abreu-gul2000)"),
+    Case("the weaker side concedes at once", {"decision.outlast": 1}, "deal_by_26", +1,
+         "a side that would give in first gains nothing by waiting (lit-abreu-gul2000)"),
     Case("complete information", {"decision.known_types": 1}, "deal", +1,
          "private resolve is what delays agreement (lit-fearon1995)",
          disagrees="with types known, soft/soft pairs deal less often (82% -> 73% of runs, "

@@ -596,7 +596,23 @@ class WeekContext:
             k = self.demand(me)
             times = self.concession_times(me.rival, k, rival_face_scale, gap_shift)
             share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
+            if self.p["decision.outlast"]:
+                # waiting pays only against a rival type that would fold before ``me``
+                # would: the side that would give in first concedes at once (Abreu & Gul
+                # 2000; the war of attrition's weaker side)
+                mine = self.own_concession_time(me)
+                share = select((times < mine[None, :]) | (times <= 0.0), share, 0.0)
             self._cache[key] = (me.belief * share).sum(axis=0) * self._demand_worth(me)
+        return self._cache[key]  # type: ignore[return-value]
+
+    def own_concession_time(self, me: Government) -> Array:
+        """Weeks until ``me``, knowing its own type, would take the deal the rival holds
+        out for (per run; inf: not within any horizon)."""
+        key = ("own_time", me.side)
+        if key not in self._cache:
+            t = self.concession_times(me, self.demand(me.rival))
+            self._cache[key] = np.take_along_axis(
+                t, me.type_index[None, :].astype(np.intp), 0)[0]
         return self._cache[key]  # type: ignore[return-value]
 
     def _demand_worth(self, me: Government) -> Array:

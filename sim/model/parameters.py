@@ -245,6 +245,13 @@ PARAMS: tuple[Param, ...] = (
     _p("decision.best_response", 0, "flag", 0, 1,
        "1: every choice is the best response (lambda -> infinity)",
        "lit-mckelvey-palfrey1995", integer=True),
+    _p("decision.outlast", 0, "flag", 0, 1,
+       "1: a side values holding out only against rival types that would give in before "
+       "it would itself (the war of attrition's weaker side concedes at once); 0: against "
+       "any rival type that gives in within the horizon",
+       "lit-abreu-gul2000", "lit-fudenberg-tirole1986", integer=True,
+       assume="off until reviewed: switched on it removes most delay (deals by week 26 "
+              "30% -> 69%) but flips three other ablations (docs/ablations.md)"),
     _p("decision.known_types", 0, "flag", 0, 1,
        "1: each side knows the rival's resolve type from the start (complete information, "
        "an ablation of private types and learning)", "lit-fearon1995",
