@@ -41,7 +41,7 @@ from scipy.special import ndtr
 from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
-from sim.model.vector import Mask, argmax0, cumulative_rows, gather, present, select
+from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, present, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -378,9 +378,12 @@ class WeekContext:
         sd = max(p["ratification.noise"], 1e-6)
         approves, everywhere = self._approving_subsets(me)
         odds: dict[int, Array] = {}  # groups that judge alike have the same gain array
-        for gain in gains:
+        for group, gain in zip(me.constituencies, gains, strict=True):
             if id(gain) not in odds:
-                odds[id(gain)] = ndtr(gain / sd)
+                # a group that judges relief alone gains a function of each run's posture,
+                # which takes few values across runs: its odds are worked out once a value
+                relief = group.spec.judges == ("relief",)
+                odds[id(gain)] = by_value(ndtr, gain / sd) if relief else ndtr(gain / sd)
         # Every subset of approving groups at once (subset ``mask`` at row ``mask``: group g
         # approves where bit g is set), built group by group so that each subset's chance
         # is the product of its groups' odds taken in group order.
