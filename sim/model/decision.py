@@ -686,8 +686,8 @@ class WeekContext:
             if j >= 0:
                 parts, _ = self.package_parts(me, j)
                 extra = parts.face * (scale - 1.0)  # negative, at resolve 1
-                by_type = np.where((k == j)[None, :], soon * me.types * extra[None, :],
-                                   by_type)
+                by_type = select((k == j)[None, :], soon * me.types * extra[None, :],
+                                 by_type)
         # a type that expects to concede soon pays for the commitment; one that would
         # hold out anyway pays little: so commitments signal resolve (lit-fearon1997)
         self._cache[("commit_types", me.side, added)] = by_type
@@ -741,7 +741,7 @@ class WeekContext:
         if self.back_channel:  # what is already possible in private needs no upgrade
             _, private = self.best_offer(me, private=True)
             gain = np.minimum(gain, np.maximum(self.channel_value(me, target) - private, 0.0))
-        cost = np.where(target >= 2, self.acknowledge_cost(me), 0.0)
+        cost = select(target >= 2, self.acknowledge_cost(me), 0.0)
         if me.side == "cn":
             skipped = np.maximum(target - self.channel - 1, 0)
             cost = cost + self.face_cost(me, FLOAT(self.p["face.leader_jump_size"]) * skipped,
@@ -751,7 +751,7 @@ class WeekContext:
     def upgrade_gaps(self, me: Government, target: Array) -> Array:
         """``upgrade_gain`` for each of ``me``'s possible types (K x runs)."""
         gain = self.upgrade_gain(me, target)
-        face_part = np.where(target >= 2, self.acknowledge_cost(me), 0.0)
+        face_part = select(target >= 2, self.acknowledge_cost(me), 0.0)
         if me.side == "cn":
             skipped = np.maximum(target - self.channel - 1, 0)
             face_part = face_part + self.face_cost(
