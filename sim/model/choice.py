@@ -81,23 +81,24 @@ def answer(me: Government, ctx: WeekContext) -> None:
                       (rival.tabled(ctx.model.week), rival.standing_arg)):
         if (kind != 0).any():
             terms = proposal_terms(me, ctx, kind, arg)
-            gain = np.where(kind != 0, terms.total - hold.total, -np.inf)
+            gain = select(kind != 0, terms.total - hold.total, -np.inf)
             face = np.broadcast_to(terms.face - hold.face, (n,))
         else:
             gain, face = np.full(n, -np.inf, dtype=FLOAT), np.zeros(n, dtype=FLOAT)
         gains.append(gain)
         faces.append(face)
     target = np.where(gains[1] > gains[0], 2, 1).astype(np.int8)
-    gain = np.where(target == 2, gains[1], gains[0])
-    face = np.where(target == 2, faces[1], faces[0])
+    second = target == 2
+    gain = select(second, gains[1], gains[0])
+    face = select(second, faces[1], faces[0])
     on_table = np.isfinite(gain)
     u = ctx.model.uniform()
     yes = (gain > 0) if ctx.best_response else (
-        u < sigmoid(ctx.lam * np.where(on_table, gain, 0.0)))
+        u < sigmoid(ctx.lam * select(on_table, gain, 0.0)))
     me.answer = np.where(on_table, np.where(yes, ACCEPT, REJECT), 0).astype(np.int8)
     me.answer_target = np.where(on_table, target, 0).astype(np.int8)
-    me.answer_gain = np.where(on_table, gain, 0.0).astype(FLOAT)
-    me.answer_face = np.where(on_table, face, 0.0).astype(FLOAT)
+    me.answer_gain = select(on_table, gain, 0.0).astype(FLOAT)
+    me.answer_face = select(on_table, face, 0.0).astype(FLOAT)
     me.answer_scripted = np.zeros(n, dtype=bool)
 
 
