@@ -3,9 +3,10 @@
 import itertools
 
 import numpy as np
+from scipy.special import ndtr
 
 from sim.model.decision import TERM_NAMES, Terms
-from sim.model.vector import Mask, argmax0, cumulative_rows, gather, present, select
+from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, present, select
 
 N = 5000  # above ``vector.SMALL``: the branch-free paths
 
@@ -64,6 +65,15 @@ def test_gather_argmax_cumsum_present():
         w = np.where(rng.random((12, N)) > 0.3, rng.random((12, N)), 0.0).astype(np.float32)
         rows = cumulative_rows(w)
         assert all(same_bits(r, c) for r, c in zip(rows, np.cumsum(w, axis=0), strict=True))
+
+
+def test_by_value_is_the_function_bit_for_bit():
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        few = awkward(rng, (N,)).astype(dtype)[rng.integers(0, 40, N)]
+        for x in (few, awkward(rng, (N,)).astype(dtype), few.reshape(-1, 4), few[:100]):
+            assert same_bits(by_value(ndtr, x), ndtr(x))
+            assert same_bits(by_value(np.exp, x), np.exp(x))
 
 
 def test_terms_total_is_the_sum_in_order():

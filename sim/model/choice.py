@@ -81,23 +81,24 @@ def answer(me: Government, ctx: WeekContext) -> None:
                       (rival.tabled(ctx.model.week), rival.standing_arg)):
         if (kind != 0).any():
             terms = proposal_terms(me, ctx, kind, arg)
-            gain = np.where(kind != 0, terms.total - hold.total, -np.inf)
+            gain = select(kind != 0, terms.total - hold.total, -np.inf)
             face = np.broadcast_to(terms.face - hold.face, (n,))
         else:
             gain, face = np.full(n, -np.inf, dtype=FLOAT), np.zeros(n, dtype=FLOAT)
         gains.append(gain)
         faces.append(face)
     target = np.where(gains[1] > gains[0], 2, 1).astype(np.int8)
-    gain = np.where(target == 2, gains[1], gains[0])
-    face = np.where(target == 2, faces[1], faces[0])
+    second = target == 2
+    gain = select(second, gains[1], gains[0])
+    face = select(second, faces[1], faces[0])
     on_table = np.isfinite(gain)
     u = ctx.model.uniform()
     yes = (gain > 0) if ctx.best_response else (
-        u < sigmoid(ctx.lam * np.where(on_table, gain, 0.0)))
+        u < sigmoid(ctx.lam * select(on_table, gain, 0.0)))
     me.answer = np.where(on_table, np.where(yes, ACCEPT, REJECT), 0).astype(np.int8)
     me.answer_target = np.where(on_table, target, 0).astype(np.int8)
-    me.answer_gain = np.where(on_table, gain, 0.0).astype(FLOAT)
-    me.answer_face = np.where(on_table, face, 0.0).astype(FLOAT)
+    me.answer_gain = select(on_table, gain, 0.0).astype(FLOAT)
+    me.answer_face = select(on_table, face, 0.0).astype(FLOAT)
     me.answer_scripted = np.zeros(n, dtype=bool)
 
 
@@ -121,8 +122,11 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         top = select(open_, eu, -np.inf).max(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", over="ignore"):
             # (where a move is not open, ``z`` is never read: its weight is 0)
-            z = lam * (select(open_, eu, 0.0) - top)
-            w = select(open_, np.exp(np.minimum(z, 0.0)), 0.0)
+            z = select(open_, eu, 0.0)
+            np.subtract(z, top, out=z)
+            np.multiply(lam, z, out=z)
+            np.minimum(z, 0.0, out=z)
+            w = select(open_, np.exp(z, out=z), 0.0)
         slot = np.cumsum(live) - 1  # row of each move in ``w``
         chosen = slot[actor.choice.astype(np.intp)]
         p_move = np.take_along_axis(w, chosen[None, None, :].repeat(len(TYPE_Z), 0), 1)[:, 0]
@@ -140,8 +144,8 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
             gap = actor.answer_gain[None, :] + (ratio - 1.0) * actor.answer_face[None, :]
             p_yes = sigmoid(lam * gap)
             p_yes = (1.0 - eps) * p_yes + eps * 0.5
-            p_ans = np.where(actor.answer == ACCEPT, p_yes, 1.0 - p_yes)
-            like = like * np.where(answered[None, :], p_ans, 1.0)
+            p_ans = select(actor.answer == ACCEPT, p_yes, 1.0 - p_yes)
+            like = like * select(answered[None, :], p_ans, 1.0)
         post = observer.belief * like
         observer.belief = (post / np.maximum(post.sum(axis=0, keepdims=True), 1e-30)).astype(
             FLOAT)
@@ -154,7 +158,7 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
                 actor = observer.rival
                 s = TYPE_Z[actor.type_index] + sd * model.normal()
                 like = np.exp(-0.5 * ((s[None, :] - TYPE_Z[:, None]) / sd) ** 2)
-                post = observer.belief * np.where(talking[None, :], like, 1.0)
+                post = observer.belief * select(talking[None, :], like, 1.0)
                 observer.belief = (post / np.maximum(post.sum(axis=0, keepdims=True), 1e-30)
                                    ).astype(FLOAT)
         else:

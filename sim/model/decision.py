@@ -42,7 +42,7 @@ from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
 from sim.model.transitions import SideState, current, side_effect
-from sim.model.vector import Mask, argmax0, cumulative_rows, gather, present, select
+from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, present, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -363,9 +363,12 @@ class WeekContext:
         sd = max(p["ratification.noise"], 1e-6)
         approves, everywhere = self._approving_subsets(me)
         odds: dict[int, Array] = {}  # groups that judge alike have the same gain array
-        for gain in gains:
+        for group, gain in zip(me.constituencies, gains, strict=True):
             if id(gain) not in odds:
-                odds[id(gain)] = ndtr(gain / sd)
+                # a group that judges relief alone gains a function of each run's posture,
+                # which takes few values across runs: its odds are worked out once a value
+                relief = group.spec.judges == ("relief",)
+                odds[id(gain)] = by_value(ndtr, gain / sd) if relief else ndtr(gain / sd)
         # Every subset of approving groups at once (subset ``mask`` at row ``mask``: group g
         # approves where bit g is set), built group by group so that each subset's chance
         # is the product of its groups' odds taken in group order.
@@ -684,8 +687,8 @@ class WeekContext:
             if j >= 0:
                 parts, _ = self.package_parts(me, j)
                 extra = parts.face * (scale - 1.0)  # negative, at resolve 1
-                by_type = np.where((k == j)[None, :], soon * me.types * extra[None, :],
-                                   by_type)
+                by_type = select((k == j)[None, :], soon * me.types * extra[None, :],
+                                 by_type)
         # a type that expects to concede soon pays for the commitment; one that would
         # hold out anyway pays little: so commitments signal resolve (lit-fearon1997)
         self._cache[("commit_types", me.side, added)] = by_type
@@ -739,7 +742,7 @@ class WeekContext:
         if self.back_channel:  # what is already possible in private needs no upgrade
             _, private = self.best_offer(me, private=True)
             gain = np.minimum(gain, np.maximum(self.channel_value(me, target) - private, 0.0))
-        cost = np.where(target >= 2, self.acknowledge_cost(me), 0.0)
+        cost = select(target >= 2, self.acknowledge_cost(me), 0.0)
         if me.side == "cn":
             skipped = np.maximum(target - self.channel - 1, 0)
             cost = cost + self.face_cost(me, FLOAT(self.p["face.leader_jump_size"]) * skipped,
@@ -749,7 +752,7 @@ class WeekContext:
     def upgrade_gaps(self, me: Government, target: Array) -> Array:
         """``upgrade_gain`` for each of ``me``'s possible types (K x runs)."""
         gain = self.upgrade_gain(me, target)
-        face_part = np.where(target >= 2, self.acknowledge_cost(me), 0.0)
+        face_part = select(target >= 2, self.acknowledge_cost(me), 0.0)
         if me.side == "cn":
             skipped = np.maximum(target - self.channel - 1, 0)
             face_part = face_part + self.face_cost(
