@@ -104,13 +104,14 @@ class Escalate(Move):
     cn-soy-diversion, cn-yuan-option, cn-treasuries-option).  Coercion works through the
     rival's cost of holding out against giving in: it helps only where one's offer would
     lift what was escalated (lit-eaton-engers1992, lit-drezner2003).  An escalation is also
-    a public commitment (lit-fearon1997)."""
+    a public commitment (lit-fearon1997), and it invites the rival's announced answer
+    (us-answers-every-retaliation, cn-fight-to-end)."""
 
     name = "escalate"
     summary = "escalates"
     commitment = True
     cites = ("us-doubled-down-on-china", "cn-no-further-matching", "cn-treasuries-option",
-             "lit-eaton-engers1992")
+             "lit-eaton-engers1992", "us-answers-every-retaliation", "cn-fight-to-end")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
         if me.side == "us":
