@@ -469,9 +469,10 @@ BASELINE_WEEKS = [
     ("hold", -1, 0, "hold", -1, 0),
     ("offer_private", PACKAGE_INDEX["us_gives_more"], 0, "hold", -1, 0),
     ("hold", -1, 0, "hold", -1, ACCEPT),
-    ("step_down_alone", -1, 0, "step_down_alone", -1, 0),
-    ("step_down_alone", -1, 0, "step_down_alone", -1, 0),
-    ("step_down_alone", -1, 0, "step_down_alone", -1, 0),
+    ("offer_private", PACKAGE_INDEX["comprehensive_controls"], 0,
+     "offer_private", PACKAGE_INDEX["comprehensive_controls"], 0),
+    ("hold", -1, ACCEPT, "hold", -1, ACCEPT),
+    ("step_down_matched", -1, 0, "step_down_matched", -1, 0),
     ("hold", -1, 0, "hold", -1, 0),
 ]
 

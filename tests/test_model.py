@@ -11,6 +11,7 @@ from sim.experiments.ensemble import run_ensemble
 from sim.io.scenario import Scenario, load_scenario
 from sim.model.model import BLOCK, TradeWarModel
 from sim.model.outcomes import OUTCOMES
+from sim.model.packages import PACKAGES
 
 from .conftest import SCENARIOS
 
@@ -95,24 +96,29 @@ def test_crossing_offers_make_one_deal():
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "us", "move": "accept", "mode": "forced", "week": 1},
-        {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
+        {"actor": "cn", "move": "accept", "mode": "forced", "week": 1},
+        {"actor": "us", "move": "hold", "mode": "forced", "week": 1}])
     single = Scenario(name="single", description="one offer", weeks=4, initial={
         "channel": 3}, parameters={"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0,
                     "cn.stimulus_capacity": 0.0}, events=[
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "hold", "mode": "forced"},
-        {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
+        {"actor": "cn", "move": "accept", "mode": "forced", "week": 1},
+        {"actor": "us", "move": "hold", "mode": "forced", "week": 1}])
     both, one = TradeWarModel(scenario, runs=50, seed=1), TradeWarModel(single, runs=50, seed=1)
     for _ in range(2):
         both.step()
         one.step()
-    dealt = one.recorder.deal_week == 2  # where China's win-set held the US offer
+    truce = next(k for k, pkg in enumerate(PACKAGES) if pkg.name == "truce")
+    # where China's win-set held the US offer, and the agents signed nothing else that week
+    dealt = ((one.recorder.deal_week == 2) & (one.recorder.deal_kind == truce)
+             & (both.recorder.deal_kind == truce))
     assert dealt.sum() > 10 and np.all(both.recorder.deal_week[dealt] == 2)
     # one pause, not two: the same clock and the same layers as a single accepted offer
     np.testing.assert_array_equal(both.truce_left[dealt], one.truce_left[dealt])
-    for side in ("us", "cn"):
+    for side in ("us", "cn"):  # the layers the pause sets (the agents' own moves aside)
         a, b = getattr(both, side), getattr(one, side)
-        for name in a.layers:
+        for name in getattr(PACKAGES[truce], f"{side}_layers"):
             np.testing.assert_array_equal(a.layers[name][dealt], b.layers[name][dealt])
 
 
@@ -123,11 +129,15 @@ def test_a_pause_lasts_its_full_length():
         {"actor": "us", "move": "offer", "package": "truce", "mode": "forced"},
         {"actor": "cn", "move": "accept", "mode": "forced", "week": 1}])
     model = TradeWarModel(scenario, runs=20, seed=2)
+    truce = next(k for k, pkg in enumerate(PACKAGES) if pkg.name == "truce")
     weeks_paused = np.zeros(model.n, dtype=int)
+    other = np.zeros(model.n, dtype=bool)  # a lasting deal the agents signed ends the pause
     for _ in range(30):
         model.step()
         weeks_paused += model.truce_left > 0
-    dealt = model.recorder.deal_week == 2  # where both sides' constituencies ratified it
+        other |= np.delete(model.in_force, truce, axis=0).any(axis=0)
+    # where both sides' constituencies ratified it and nothing replaced it
+    dealt = (model.recorder.deal_week == 2) & ~other
     assert dealt.sum() >= model.n // 2
     assert np.all(weeks_paused[dealt] >= model.p["deal.pause_weeks"])
 

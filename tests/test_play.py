@@ -147,7 +147,7 @@ def test_cli_play_through_stdin():
         [sys.executable, "-m", "sim", "play", "--as", "china",
          str(SCENARIOS / "talk_dont_yield.yaml"), "--weeks", "4", "--seed", "11",
          "--debrief-runs", "40"],
-        input="hold\naccept\nhold\nhold\n", capture_output=True, text=True, cwd=ROOT,
+        input="hold\nhold\nhold\nhold\n", capture_output=True, text=True, cwd=ROOT,
         timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout

@@ -32,6 +32,7 @@ talks (Slantchev 2003; Kurizaki 2007).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
@@ -130,6 +131,7 @@ class WeekContext:
         self.horizon = float(p["decision.horizon_weeks"])
         self.best_response = p["decision.best_response"] > 0.5
         self.lam = BR_LAMBDA if self.best_response else p["decision.rationality"]
+        self.level = int(p["decision.reasoning_level"])
         self.eps = model.elasticity()
         self.harvest = model.date().isocalendar().week in HARVEST_WEEKS
         self.us, self.cn = model.us, model.cn
@@ -509,13 +511,14 @@ class WeekContext:
             self._cache[key] = (best.astype(np.int16), np.where(np.isfinite(value), value, 0.0))
         return self._cache[key]  # type: ignore[return-value]
 
-    def demand(self, me: Government) -> Array:
+    def demand(self, me: Government, level: int | None = None) -> Array:
         """The package ``me`` holds out for: of those it might offer, the one whose
         expected value of waiting is highest (the chance the rival comes round to it within
-        the horizon, type by type under ``me``'s belief, times its worth for the part of the
-        horizon left; lit-abreu-gul2000); where no deal is in reach by waiting, the best
-        for ``me``."""
-        key = ("demand", me.side)
+        the horizon, type by type under ``me``'s belief, forecast by a side reasoning at
+        ``level`` (``rival_share``), times its worth for the part of the horizon left;
+        lit-abreu-gul2000); where no deal is in reach by waiting, the best for ``me``."""
+        level = self.level if level is None else level
+        key = ("demand", me.side, level)
         if key not in self._cache:
             n = me.n
             best_for_me = np.full((len(PACKAGES), n), -np.inf, dtype=FLOAT)
@@ -527,10 +530,11 @@ class WeekContext:
                     continue
                 total = self.package_terms(me, k).total
                 best_for_me[k] = select(open_, total, -np.inf)
-                times = self.concession_times(me.rival, np.full(n, k, dtype=np.int16))
-                share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
-                value = (me.belief * share).sum(axis=0) * np.maximum(total - now, 0.0)
-                waiting[k] = select(open_, value, 0.0)
+                worth = np.maximum(total - now, 0.0)
+                if level > 0 and (open_ & (worth > 0)).any():  # else nothing to wait for
+                    share = self.rival_share(me, k, level)
+                    value = (me.belief * share).sum(axis=0) * worth
+                    waiting[k] = select(open_, value, 0.0)
             best = argmax0(best_for_me)
             ok = np.isfinite(best_for_me[best, np.arange(n)])
             reach = argmax0(waiting)
@@ -540,46 +544,115 @@ class WeekContext:
         return self._cache[key]  # type: ignore[return-value]
 
     # --- holding out: the war of attrition ------------------------------------------------
-    def concession_times(self, rival: Government, k: Array,
+    def hierarchy(self, level: int) -> tuple[tuple[int, float], ...]:
+        """The levels a side reasoning at ``level`` takes its rival to reason at, with
+        their weights: the Poisson(tau) frequencies of levels 0 .. level - 1, normalised
+        (the cognitive hierarchy, lit-camerer-ho-chong2004)."""
+        tau = float(self.p["decision.hierarchy_tau"])
+        pmf = [math.exp(-tau) * tau**lv / math.factorial(lv) for lv in range(level)]
+        total = sum(pmf)
+        return tuple((lv, w / total) for lv, w in enumerate(pmf))
+
+    def rival_share(self, me: Government, k: Array | int, level: int,
+                    face_scale: Array | float = 1.0,
+                    gap_shift: Array | float = 0.0) -> Array:
+        """Share of the horizon for which each type of ``me``'s rival will have taken
+        package ``k`` (K x runs), as ``me``, reasoning at ``level``, forecasts it: a rival
+        at each lower level, weighted as in ``hierarchy``.  A rival at level 0 weighs
+        conceding against the status quo alone; at level l it also weighs what it expects
+        from holding out itself, forecast at level l, the comparison it makes when it
+        answers an offer (level-k reasoning: lit-stahl-wilson1995,
+        lit-camerer-ho-chong2004)."""
+        share = None
+        for lv, weight in self.hierarchy(level):
+            part = weight * self._conceded(me.rival, k, face_scale, gap_shift, lv)
+            share = part if share is None else share + part
+        return share  # type: ignore[return-value]
+
+    def _conceded(self, rival: Government, k: Array | int, face_scale: Array | float,
+                  gap_shift: Array | float, level: int) -> Array:
+        """Share of the horizon after ``rival``, at ``level``, takes ``k`` (K x runs);
+        memoised for one package in all runs as it stands (every level of a side's
+        forecast asks for it)."""
+        plain = isinstance(k, int) and isinstance(face_scale, float) and face_scale == 1.0 \
+            and isinstance(gap_shift, float) and gap_shift == 0.0
+        key = ("conceded", rival.side, k, level)
+        if plain and key in self._cache:
+            return self._cache[key]  # type: ignore[return-value]
+        # 1 - t / horizon with t = -gap / growth (``concession_times``), written so that
+        # a gap already closed gives 1 and one that never closes gives 0, without branches
+        gaps, growth = self._gap_growth(rival, k, face_scale, gap_shift, level)
+        out = np.maximum(growth, FLOAT(1e-9))
+        out *= self.horizon
+        np.divide(gaps, out, out=out)
+        out += 1.0
+        np.clip(out, 0.0, 1.0, out=out)
+        if not isinstance(k, int) and (k < 0).any():
+            out = select((k < 0)[None, :], 0.0, out)
+        if plain:
+            self._cache[key] = out
+        return out
+
+    def concession_times(self, rival: Government, k: Array | int,
                          face_scale: Array | float = 1.0,
-                         gap_shift: Array | float = 0.0) -> Array:
-        """Weeks until each type of ``rival`` would take package ``k`` (per run), as its
-        pressure grows and its face decays (K x runs; inf: not within any horizon).
-        ``face_scale`` prices a rival whose face stock were that many times larger;
-        ``gap_shift`` (per run) is a change in the rival's gain from conceding that a move
-        of ``me``'s would make (more pain on holding out, or less)."""
+                         gap_shift: Array | float = 0.0,
+                         level: int | None = None) -> Array:
+        """Weeks until each type of ``rival``, reasoning at ``level`` (its own by
+        default), would take package ``k`` (per run), as its pressure grows and its face
+        decays (K x runs; inf: not within any horizon).  ``face_scale`` prices a rival
+        whose face stock were that many times larger; ``gap_shift`` (per run) is a change
+        in the rival's gain from conceding that a move of ``me``'s would make (more pain on
+        holding out, or less).  ``k`` is one package per run, or one for all runs."""
+        level = self.level if level is None else level
+        gaps, growth = self._gap_growth(rival, k, face_scale, gap_shift, level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = select(gaps >= 0, 0.0, select(growth > 1e-9, -gaps / growth, np.inf))
+        if isinstance(k, int):
+            return t
+        none = k < 0
+        return select(none[None, :], np.inf, t) if none.any() else t
+
+    def _gap_growth(self, rival: Government, k: Array | int, face_scale: Array | float,
+                    gap_shift: Array | float, level: int) -> tuple[Array, Array]:
+        """Each type of ``rival``'s gain from taking ``k`` now (negative while it holds
+        out) and how fast that gain grows a week, as its pressure rises and its face fades
+        (K x runs)."""
         p = self.p
-        base, unit, relief = self._concession_gathered(rival, k)
+        if isinstance(k, int):
+            base, unit, relief = self._concession_parts(rival, k, level)
+        else:
+            base, unit, relief = self._concession_gathered(rival, k, level)
         dp = self.model.pressure_growth[rival.side] * p["pressure.gain"]
         face = rival.types * (unit * face_scale)[None, :]  # negative
         gaps = (base + gap_shift)[None, :] + face
         growth = (dp * relief)[None, :] - (1.0 - p["face.decay"]) * face
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = select(gaps >= 0, 0.0, select(growth > 1e-9, -gaps / growth, np.inf))
-        none = k < 0
-        return select(none[None, :], np.inf, t) if none.any() else t
+        return gaps, growth
 
-    def _concession_gathered(self, rival: Government, k: Array) -> tuple[Array, Array, Array]:
+    def _concession_gathered(self, rival: Government, k: Array,
+                             level: int) -> tuple[Array, Array, Array]:
         """``_concession_parts`` of package ``k`` in each run (0 where none), memoised on
         the identity of ``k`` (a side's demand is asked about under many moves)."""
-        key = ("concession_gathered", rival.side, id(k))
+        key = ("concession_gathered", rival.side, id(k), level)
         hit = self._cache.get(key)
         if hit is None or hit[0] is not k:
             js = self.packages_in(k)
-            parts = {j: self._concession_parts(rival, j) for j in js}
+            parts = {j: self._concession_parts(rival, j, level) for j in js}
             hit = (k, *(gather(k, {j: parts[j][i] for j in js}, rival.n) for i in range(3)))
             self._cache[key] = hit
         return hit[1:]  # type: ignore[return-value]
 
-    def _concession_parts(self, rival: Government, j: int) -> tuple[Array, Array, Array]:
-        """What ``concession_times`` reads of package ``j`` for ``rival``: its gain from
-        conceding but for face, its face part at resolve 1, and its relief per unit of
-        pressure."""
-        key = ("concession_parts", rival.side, j)
+    def _concession_parts(self, rival: Government, j: int,
+                          level: int) -> tuple[Array, Array, Array]:
+        """What ``concession_times`` reads of package ``j`` for ``rival`` at ``level``: its
+        gain from conceding but for face, less (above level 0) its own value of holding
+        out; its face part at resolve 1; and its relief per unit of pressure."""
+        key = ("concession_parts", rival.side, j, level)
         if key not in self._cache:
             hold = self.outcome(rival, "now")
             parts, _ = self.package_parts(rival, j)
             base = parts.total - parts.face - hold.total
+            if level > 0:
+                base = base - self.attrition(rival, level=level)
             deal = self.outcome(rival, f"pkg:{j}", self.p["deal.pause_weeks"]
                                 if PACKAGES[j].temporary else None)
             relief = (deal.pain - hold.pain) / np.maximum(self.pressure[rival.side], 1e-6)
@@ -587,42 +660,52 @@ class WeekContext:
         return self._cache[key]  # type: ignore[return-value]
 
     def attrition(self, me: Government, rival_face_scale: Array | float = 1.0,
-                  tag: str = "", gap_shift: Array | float = 0.0) -> Array:
+                  tag: str = "", gap_shift: Array | float = 0.0,
+                  level: int | None = None) -> Array:
         """Value of holding out: the chance the rival concedes to ``me``'s demand within
-        the horizon, type by type under ``me``'s belief, times what that is worth for the
-        part of the horizon left when it comes (lit-fudenberg-tirole1986, lit-abreu-gul2000).
+        the horizon, type by type under ``me``'s belief, forecast by ``me`` reasoning at
+        ``level`` (its own by default; ``rival_share``), times what that is worth for the
+        part of the horizon left when it comes (lit-fudenberg-tirole1986,
+        lit-abreu-gul2000).  A side at level 0 expects nothing from holding out.
         ``rival_face_scale`` and ``gap_shift`` (tagged by ``tag``) value holding out after
         a move that changes the rival's face stock or its gain from conceding.
         """
-        key = ("attrition", me.side, tag)
+        level = self.level if level is None else level
+        key = ("attrition", me.side, tag, level)
         if key not in self._cache:
-            k = self.demand(me)
-            times = self.concession_times(me.rival, k, rival_face_scale, gap_shift)
-            share = np.clip(1.0 - times / self.horizon, 0.0, 1.0)
+            if level == 0:
+                self._cache[key] = np.zeros(me.n, dtype=FLOAT)
+                return self._cache[key]  # type: ignore[return-value]
+            k = self.demand(me, level)
+            share = self.rival_share(me, k, level, rival_face_scale, gap_shift)
             if self.p["decision.outlast"]:
                 # waiting pays only against a rival type that would fold before ``me``
                 # would: the side that would give in first concedes at once (Abreu & Gul
-                # 2000; the war of attrition's weaker side)
-                mine = self.own_concession_time(me)
+                # 2000; the war of attrition's weaker side), both forecast a level down
+                # (``me`` at its own level would need this very value)
+                times = self.concession_times(me.rival, k, rival_face_scale, gap_shift,
+                                              level - 1)
+                mine = self.own_concession_time(me, level - 1)
                 share = select((times < mine[None, :]) | (times <= 0.0), share, 0.0)
-            self._cache[key] = (me.belief * share).sum(axis=0) * self._demand_worth(me)
+            self._cache[key] = (me.belief * share).sum(axis=0) * self._demand_worth(me, level)
         return self._cache[key]  # type: ignore[return-value]
 
-    def own_concession_time(self, me: Government) -> Array:
+    def own_concession_time(self, me: Government, level: int | None = None) -> Array:
         """Weeks until ``me``, knowing its own type, would take the deal the rival holds
         out for (per run; inf: not within any horizon)."""
-        key = ("own_time", me.side)
+        level = self.level if level is None else level
+        key = ("own_time", me.side, level)
         if key not in self._cache:
-            t = self.concession_times(me, self.demand(me.rival))
+            t = self.concession_times(me, self.demand(me.rival, level), level=level)
             self._cache[key] = np.take_along_axis(
                 t, me.type_index[None, :].astype(np.intp), 0)[0]
         return self._cache[key]  # type: ignore[return-value]
 
-    def _demand_worth(self, me: Government) -> Array:
+    def _demand_worth(self, me: Government, level: int) -> Array:
         """What the deal ``me`` holds out for is worth to it over the present (0 if none)."""
-        key = ("demand_worth", me.side)
+        key = ("demand_worth", me.side, level)
         if key not in self._cache:
-            k = self.demand(me)
+            k = self.demand(me, level)
             now = self.outcome(me, "now").total
             gains = {j: np.maximum(self.package_terms(me, j).total - now, 0.0)
                      for j in self.packages_in(k)}

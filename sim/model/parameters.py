@@ -256,6 +256,19 @@ PARAMS: tuple[Param, ...] = (
        "1: each side knows the rival's resolve type from the start (complete information, "
        "an ablation of private types and learning)", "lit-fearon1995",
        "lit-fudenberg-tirole1986", integer=True),
+    _p("decision.reasoning_level", 2, "levels", 1, 6,
+       "steps of thinking behind a side's forecast of when the rival gives in: a side at "
+       "level L takes the rival to reason at the lower levels, in the cognitive "
+       "hierarchy's proportions; a rival at level 0 weighs giving in against the status "
+       "quo alone, one at level l also against its own hopes from holding out, forecast "
+       "at level l (1: the rival is taken never to count on one's own giving in)",
+       "lit-camerer-ho-chong2004", "lit-stahl-wilson1995", integer=True,
+       assume="two steps: the lowest level at which a side's forecast allows that the "
+              "rival, too, is waiting for it to give in; experiments put most people at "
+              "one or two steps"),
+    _p("decision.hierarchy_tau", 1.5, "steps", 0.05, 5,
+       "mean steps of thinking in the cognitive hierarchy (Poisson): sets how a side "
+       "weighs the rival's lower levels", "lit-camerer-ho-chong2004"),
     _p("decision.tremble", 0.02, "prob", 0, 0.5,
        "chance an observer allows that the rival's move was a mistake (belief updating)",
        "lit-signorino1999",
