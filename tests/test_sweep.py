@@ -72,14 +72,45 @@ def test_shipped_experiments_validate():
     ("parameters:\n  face.decay: {range: [0.6, 1]}\n", 5, "needs 'levels'"),
     ("parameters:\n  face.decay: {range: [0.6, 1], levels: 3}\nreplicates: 0\n", 6,
      "greater than or equal to 1"),
+    # values that are not numbers, and whole-number parameters given fractions
+    ("parameters:\n  face.decay: {values: [.nan, 0.9]}\n", 5, "finite number"),
+    ("parameters:\n  face.decay: {range: [0.6, .inf], levels: 3}\n", 5, "finite number"),
+    ("parameters:\n  decision.reasoning_level: {values: [1.5, 2]}\n", 5,
+     "takes whole numbers; got 1.5"),
+    # designs too large to run are refused before anything is built
+    ("parameters:\n  face.decay: {range: [0.6, 1], levels: 1000}\n"
+     "  face.backdown_weeks: {range: [13, 78], levels: 1000}\n"
+     "  trade.us_imports_from_cn: {range: [300, 600], levels: 1000}\n", 4,
+     "1,000,000,000 points"),
+    ("parameters:\n  face.decay: {range: [0.6, 1]}\nsampler: {kind: sobol, n: 8388608}\n",
+     6, "points; at most"),
+    ("parameters:\n  face.decay: {range: [0.6, 1], levels: 1000}\nreplicates: 1000000\n", 6,
+     "1,000,000,000 runs"),
+    # the base scenario's own problems, under the experiment's line and the scenario's name
+    ("parameters:\n  face.decay: {range: [0.6, 1], levels: 3}\n", 3,
+     "short.yaml:3: weeks: Input should be a valid integer"),
 ])
 def test_bad_experiments_get_clear_errors(tmp_path, capsys, body, line, words):
     path = experiment_file(tmp_path, body)
+    if "short.yaml:3" in words:
+        (tmp_path / "short.yaml").write_text(SHORT.replace("weeks: 12", "weeks: soon"))
     assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{path}:{line}:"), err
     assert words in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("sampler", ["monte_carlo", "latin_hypercube"])
+def test_a_normal_factor_is_sampled(tmp_path, sampler):
+    """The documented ``normal:`` factor feeds Monte Carlo and Latin hypercube designs
+    (it crashed SALib's bounds before): draws centre on the mean, inside the valid range."""
+    body = (f"parameters:\n  face.backdown_weeks: {{normal: [39, 5]}}\n"
+            f"sampler: {{kind: {sampler}, n: 400, seed: 3}}\n")
+    experiment, _ = load_experiment(experiment_file(tmp_path, body))
+    points = sample(experiment)["face.backdown_weeks"]
+    assert len(points) == 400 and abs(points.mean() - 39) < 1.0
+    assert 3.5 < points.std() < 6.5 and points.between(0, 520).all()
 
 
 def test_chunks_are_fixed_by_the_experiment():

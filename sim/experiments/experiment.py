@@ -30,10 +30,14 @@ OUTPUTS = ("outcome", "first_talks_week", "first_deescalation_week", "deal_week"
 """Columns of the run table an experiment may keep."""
 
 MAX_RUNS = 100_000_000
+"""Most runs (points x replicates) an experiment may ask for: about a day of this machine."""
+
+MAX_POINTS = 2_000_000
+"""Most points an experiment's design may have (the design is built in memory)."""
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Factor(Strict):
@@ -112,7 +116,31 @@ class Experiment(Strict):
                                  f"{self.sampler.n} is not (use {low} or {low * 2})")
         if "outcome" not in self.outputs:
             raise ValueError("outputs: 'outcome' must be kept")
+        points = self.points()
+        if points > MAX_POINTS:
+            where = "parameters" if self.sampler.kind == "grid" else "sampler.n"
+            raise ValueError(f"{where}: the design has {points:,} points; at most "
+                             f"{MAX_POINTS:,} are allowed")
+        if points * self.replicates > MAX_RUNS:
+            raise ValueError(f"replicates: {points:,} points x {self.replicates:,} "
+                             f"replicates is {points * self.replicates:,} runs; at most "
+                             f"{MAX_RUNS:,} are allowed")
         return self
+
+    def points(self) -> int:
+        """How many points the design has (worked out, not built)."""
+        s, d = self.sampler, len(self.parameters)
+        if s.kind == "grid":
+            count = 1
+            for f in self.parameters.values():
+                count *= len(f.values) if f.values is not None else (f.levels or 1)
+            return count
+        n = s.n or 0
+        if s.kind == "sobol":  # Saltelli: N (2D + 2) with second order, else N (D + 2)
+            return n * (2 * d + 2 if s.second_order else d + 2)
+        if s.kind == "morris":
+            return n * (d + 1)
+        return n
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True)
@@ -142,6 +170,12 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario]:
         p = parameters.BY_NAME.get(name)
         if p is None:
             continue
+        if (p.integer or factor.integer) and factor.values is not None:
+            odd = [v for v in factor.values if v != round(v)]
+            if odd:
+                problems.append(yamlio.Problem(index.line_for(("parameters", name, "values")),
+                                               f"parameters.{name}.values",
+                                               f"{name} takes whole numbers; got {odd[0]:g}"))
         bounds = factor.range or (factor.values and (min(factor.values), max(factor.values)))
         if bounds and not (p.lo <= bounds[0] and bounds[1] <= p.hi):
             problems.append(yamlio.Problem(index.line_for(("parameters", name)),
@@ -154,9 +188,11 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario]:
     try:
         scenario = load_scenario(scenario_path)
     except yamlio.InputError as exc:
-        exc.problems.insert(0, yamlio.Problem(index.line_for(("scenario",)), "scenario",
-                                              f"the base scenario {scenario_path} is invalid:"))
-        raise
+        # the experiment's own line first, then the scenario's problems under its own name
+        lines = [p.format(exc.file) for p in exc.problems]
+        raise yamlio.InputError.single(
+            str(path), f"the base scenario {scenario_path} is invalid:\n  "
+            + "\n  ".join(lines), index.line_for(("scenario",)), "scenario") from None
     return experiment, scenario
 
 
@@ -165,7 +201,13 @@ def salib_problem(experiment: Experiment) -> dict[str, Any]:
     names, bounds = [], []
     for name, f in experiment.parameters.items():
         names.append(name)
-        bounds.append([0.0, float(len(f.values))] if f.values is not None else list(f.range))
+        if f.values is not None:
+            bounds.append([0.0, float(len(f.values))])
+        elif f.range is not None:
+            bounds.append(list(f.range))
+        else:  # a normal factor (Monte Carlo, Latin hypercube): its mean +/- 3 sd
+            mean, sd = f.normal  # type: ignore[misc]
+            bounds.append([mean - 3 * sd, mean + 3 * sd])
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 

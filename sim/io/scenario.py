@@ -125,6 +125,10 @@ class Hypothesis(Strict):
                      "ids in brackets: [cn-equal-basis]")
 
 
+MAX_EVENTS = 500
+"""Most events a scenario may script (the library's longest has a handful)."""
+
+
 class Scenario(Strict):
     """A validated scenario."""
 
@@ -140,7 +144,7 @@ class Scenario(Strict):
                                       description="starting state: initial.* parameters")
     parameters: dict[str, float] = Field(default_factory=dict,
                                          description="parameter overrides by dotted name")
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
     hypothesis: Hypothesis | None = Field(None, description="expected direction against a "
                                           "reference scenario and why (required in the "
                                           "library)")
@@ -207,14 +211,25 @@ class Scenario(Strict):
         return cls(name="baseline", description="April 2025 peak standoff, defaults")
 
 
+MAX_PROBLEMS = 50
+"""Problems reported per file; past this the rest are summed up in one line."""
+
+
 def parameter_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
-    """Unknown or out-of-range entries of ``initial`` and ``parameters`` (loc, message)."""
+    """Unknown or out-of-range entries of ``initial`` and ``parameters`` (loc, message);
+    a section with more entries than there are parameters is refused at once."""
     problems = []
     for section, prefix in (("initial", "initial."), ("parameters", "")):
         entries = data.get(section)
         if not isinstance(entries, dict):
             continue  # the schema reports the wrong type
+        if len(entries) > len(parameters.PARAMS):
+            problems.append(((section,), f"{len(entries):,} entries; there are only "
+                             f"{len(parameters.PARAMS)} parameters in all"))
+            continue
         for key, value in entries.items():
+            if len(problems) >= MAX_PROBLEMS:
+                break
             name = prefix + str(key)
             if section == "parameters" and name.startswith("initial."):
                 problems.append(((section, key), "set the starting state under 'initial'"))
@@ -229,6 +244,11 @@ def parameter_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...]
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ``InputError`` naming file, line, field."""
     data, index = yamlio.load_yaml(path)
+    events = data.get("events")
+    if isinstance(events, list) and len(events) > MAX_EVENTS:  # refused before validating
+        raise yamlio.InputError.single(str(path), f"{len(events):,} events; at most "
+                                       f"{MAX_EVENTS} are allowed", index.line_for(
+                                           ("events",)), "events")
     problems = [yamlio.Problem(index.line_for(loc), yamlio.field_name(loc), msg)
                 for loc, msg in parameter_problems(data)]
     try:

@@ -34,9 +34,19 @@ class Problem:
     message: str
 
     def format(self, file: str) -> str:
-        where = f"{file}:{self.line}" if self.line else file
-        return f"{where}: {self.field}: {self.message}" if self.field else (
-            f"{where}: {self.message}")
+        where = printable(f"{file}:{self.line}" if self.line else file)
+        field_, message = printable(self.field), printable(self.message)
+        return f"{where}: {field_}: {message}" if field_ else f"{where}: {message}"
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (a terminal's escape sequences among them) shown
+    as ``\\xNN`` instead of sent to the terminal: names and values in messages come from
+    the user's file."""
+    return text.translate(_CONTROL)
 
 
 @dataclass
@@ -72,6 +82,11 @@ class LineIndex:
             loc = loc[:-1]
         return self.lines[loc]
 
+    def field_at(self, line: int) -> str:
+        """The deepest field that starts on ``line`` ("" if none)."""
+        here = [loc for loc, at in self.lines.items() if at == line and loc]
+        return field_name(max(here, key=len)) if here else ""
+
     def walk(self, node: yaml.Node, loc: Loc, file: str) -> None:
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
@@ -91,11 +106,37 @@ class LineIndex:
                 self.walk(item, (*loc, i), file)
 
 
+class _BadValue(Exception):
+    """A scalar PyYAML resolves (a date, a number) but cannot construct."""
+
+    def __init__(self, mark: yaml.Mark, value: str, reason: str) -> None:
+        super().__init__(reason)
+        self.mark, self.value, self.reason = mark, value, reason
+
+
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, with libyaml's parser where PyYAML was built with it (ten times
+faster on a large file); the constructor, and so what is accepted, is the same."""
+
+
+class _Loader(_SAFE):  # type: ignore[valid-type, misc]
+    """PyYAML's safe loader, with the node of a value that cannot be built kept, so that
+    the error names its line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            if isinstance(node, yaml.ScalarNode):
+                raise _BadValue(node.start_mark, str(node.value), str(exc)) from None
+            raise
+
+
 def _refuse_aliases(text: str, file: str) -> None:
     """Anchors and aliases are not needed in a scenario, and aliases can multiply a small
     file into a huge document ("billion laughs"); nesting is capped too."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_SAFE):
         if isinstance(event, yaml.AliasEvent):
             raise InputError.single(file, "aliases (*name) are not allowed",
                                     event.start_mark.line + 1)
@@ -139,14 +180,25 @@ def load_yaml(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, LineIn
     file = str(path)
     text = read_text(path, max_bytes)
     index = LineIndex()
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # its reader refuses control characters (NUL, ESC ...)
         _refuse_aliases(text, file)
         node = loader.get_single_node()
         if node is None:
             raise InputError.single(file, "file is empty")
         index.walk(node, (), file)
         data = loader.construct_document(node)
+    except _BadValue as exc:  # e.g. a date like 2025-02-30: its line and field
+        line = exc.mark.line + 1
+        raise InputError.single(file, f"invalid value {exc.value!r}: {exc.reason}", line,
+                                index.field_at(line)) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise InputError.single(file, f"character {char!r} is not allowed "
+                                "(control characters other than tab and newline)",
+                                line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -158,10 +210,11 @@ def load_yaml(path: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, LineIn
         raise InputError.single(file, f"YAML syntax: {exc}") from None
     except RecursionError:
         raise InputError.single(file, f"nested more than {MAX_DEPTH} levels deep") from None
-    except (ValueError, OverflowError) as exc:  # e.g. a date like 2025-02-30
+    except (ValueError, OverflowError) as exc:
         raise InputError.single(file, f"invalid value: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise InputError.single(file, "the top level must be a mapping of keys to values", 1)
     return data, index
