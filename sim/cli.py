@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.io.yamlio import InputError, Problem
+from sim.io.yamlio import printable as yamlio_printable
 
 EXIT_INPUT = 2
 
@@ -36,6 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as exc:  # the file system: read-only, full, a file where a folder goes
+        where = exc.filename or "output"
+        print(f"{yamlio_printable(str(where))}: cannot be written or read: "
+              f"{exc.strerror or exc} (nothing was left half-written)", file=sys.stderr)
+        return EXIT_INPUT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,12 +245,18 @@ def parse_sets(items: Sequence[str]) -> dict[str, float]:
 def check_out(out: Path) -> Path:
     """A results directory that can be created: it must not exist, and no part of its
     parent path may be a file.  Checked before any simulation runs."""
+    if str(out) in ("", "."):
+        raise InputError.single("--out", "needs a folder name; an empty one would write into "
+                                "the current folder")
     if out.exists():
         raise InputError.single(str(out), "exists already; choose another --out")
     for parent in out.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise InputError.single(str(out), f"cannot be created: {parent} is a file")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError.single(str(out), f"cannot be created: {parent} is not "
+                                        "writable")
             break
     return out
 
@@ -311,9 +323,20 @@ def _write_run(args: argparse.Namespace, ensemble, out: Path,
     report = replay_report(ensemble.runs, scenario)
     if report is not None:
         text += "\n\n" + format_replay(report)
-    written = write_results(ensemble, summary, out, command=args.argv,
-                            scenario_file=str(args.scenario), text=text, extra=extra)
+    try:
+        written = write_results(ensemble, summary, out, command=args.argv,
+                                scenario_file=str(args.scenario), text=text, extra=extra,
+                                unique=getattr(args, "out", None) is None)
+    except OSError as exc:
+        raise unwritable(out, exc) from None
     return text, written
+
+
+def unwritable(out: Path, exc: OSError) -> InputError:
+    """The file system refused the results (full, read-only ...): say where and why."""
+    reason = exc.strerror or str(exc)
+    return InputError.single(str(out), f"cannot be written: {reason} (nothing was left "
+                             "half-written)")
 
 
 def _print_rate(ensemble) -> None:
@@ -346,8 +369,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     comparison = run_comparison(scenarios, runs=runs, seed=seed, overrides=overrides,
                                 progress=not args.no_progress and sys.stderr.isatty())
     text = format_comparison(comparison)
-    written = write_comparison(comparison, text, out, command=args.argv,
-                               scenario_files=list(args.scenarios))
+    try:
+        written = write_comparison(comparison, text, out, command=args.argv,
+                                   scenario_files=list(args.scenarios),
+                                   unique=args.out is None)
+    except OSError as exc:
+        raise unwritable(out, exc) from None
     print(text)
     print(f"\nresults: {written}/  (compare.csv, compare.png, runs_<scenario>.parquet)")
     return 0

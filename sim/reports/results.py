@@ -6,15 +6,14 @@ into place at the end, so an interrupted run leaves no half-written result.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -44,29 +43,93 @@ def default_dir(scenario_name: str, root: str | Path = "results",
     return path
 
 
-@contextlib.contextmanager
-def atomic_directory(out: str | Path) -> Iterator[Path]:
-    """Yield a hidden temporary directory beside ``out``; rename it to ``out`` on success,
-    remove it on any failure or interruption."""
-    out = Path(out)
-    if out.exists():
-        raise FileExistsError(f"{out} exists already; results are never overwritten")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+_STALE = re.compile(r"^\..+\.pid(\d+)\.[^.]+$")
+"""Name of a hidden temporary results directory: ``.<name>.pid<PID>.<random>``."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def remove_stale(folder: Path) -> None:
+    """Remove hidden temporary directories in ``folder`` left by processes that no longer
+    run (a run killed outright cannot clean up after itself)."""
     try:
-        yield tmp
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = _STALE.match(entry.name)
+        if match is None or not entry.is_dir():
+            continue
+        try:
+            os.kill(int(match[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except (PermissionError, OverflowError):
+            pass  # another user's live process, or not a pid
+
+
+class atomic_directory:
+    """A hidden temporary directory beside ``out``, renamed to ``out`` when the block ends
+    and removed on any failure or interruption.  With ``unique``, a directory that appeared
+    at ``out`` meanwhile (another run started in the same second) is left alone and the
+    results go to ``out-2``, ``out-3``...; ``path`` is the directory written."""
+
+    def __init__(self, out: str | Path, unique: bool = False) -> None:
+        self.out, self.unique = Path(out), unique
+        self.path = self.out
+
+    def __enter__(self) -> Path:
+        out = self.out
+        if out.exists() and not self.unique:
+            raise FileExistsError(f"{out} exists already; results are never overwritten")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(out.parent)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.pid{os.getpid()}.",
+                                         dir=out.parent))
+        try:
+            self.tmp.chmod(0o777 & ~_umask())  # as any folder the user makes, not 0700
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        return self.tmp
+
+    def __exit__(self, kind: type | None, *_: object) -> None:
+        if kind is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        target, k = self.out, 1
+        try:
+            while True:
+                try:
+                    if target.exists():
+                        raise FileExistsError(target)
+                    os.rename(self.tmp, target)  # refuses a non-empty directory
+                    break
+                except OSError:
+                    if not self.unique or not target.exists():
+                        raise
+                    k += 1
+                    target = self.out.with_name(f"{self.out.name}-{k}")
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        self.path = target
 
 
 def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
                   command: list[str], scenario_file: str | None = None,
-                  text: str | None = None, extra: dict[str, str] | None = None) -> Path:
+                  text: str | None = None, extra: dict[str, str] | None = None,
+                  unique: bool = False) -> Path:
     """Write tables, figure, summary (``text``, by default the formatted ``summary``), any
-    ``extra`` text files (name -> content) and manifest into the new directory ``out``."""
-    with atomic_directory(out) as tmp:
+    ``extra`` text files (name -> content) and manifest into the new directory ``out``
+    (with ``unique``, the next free ``out-K`` if ``out`` appears meanwhile); return the
+    directory written."""
+    directory = atomic_directory(out, unique)
+    with directory as tmp:
         ensemble.runs.to_parquet(tmp / RUNS_FILE, index=False)
         ensemble.paths.to_parquet(tmp / PATHS_FILE, index=False)
         if not ensemble.diagnostics.empty:
@@ -85,13 +148,16 @@ def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
         (tmp / SUMMARY_FILE).write_text((text or format_summary(summary, title)) + "\n")
         manifest = build_manifest(ensemble, command, scenario_file, tmp)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-    return Path(out)
+    return directory.path
 
 
 def write_comparison(comparison: Comparison, text: str, out: str | Path, *,
-                     command: list[str], scenario_files: list[str]) -> Path:
-    """Write the comparison table, figure, text, each scenario's run table and a manifest."""
-    with atomic_directory(out) as tmp:
+                     command: list[str], scenario_files: list[str],
+                     unique: bool = False) -> Path:
+    """Write the comparison table, figure, text, each scenario's run table and a manifest;
+    return the directory written (``unique`` as for ``write_results``)."""
+    directory = atomic_directory(out, unique)
+    with directory as tmp:
         comparison.table.to_csv(tmp / "compare.csv", index=False)
         comparison_figure(comparison.ensembles, comparison.table, tmp / "compare.png")
         (tmp / "compare.txt").write_text(text + "\n")
@@ -110,7 +176,7 @@ def write_comparison(comparison: Comparison, text: str, out: str | Path, *,
             "files": {f.name: _sha256(f) for f in sorted(tmp.iterdir())},
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-    return Path(out)
+    return directory.path
 
 
 def build_manifest(ensemble: Ensemble, command: list[str], scenario_file: str | None,
