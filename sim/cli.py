@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -444,16 +445,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.reports.sweep_plots import default_kinds, plot
 
     experiment, scenario = load_experiment(args.experiment)
-    folder = args.out or Path("results") / experiment.name
+    folder = Path("results") / experiment.name if args.out is None else args.out
     if not folder.exists():
         check_out(folder)  # no part of its path may be a file
+    cores = os.cpu_count() or 1
+    if args.executor == "local" and args.workers > MAX_WORKERS_PER_CORE * cores:
+        raise InputError.single("--workers", f"{args.workers} local worker processes on "
+                                f"{cores} cores; at most {MAX_WORKERS_PER_CORE * cores}")
+    if args.address is not None and not re.fullmatch(r"(tcp|tls)://[\w.\-\[\]:]+:\d+",
+                                                     args.address):
+        raise InputError.single("--address", f"{args.address!r} is not a scheduler address "
+                                "like tcp://host:8786")
     try:
         result = run_sweep(experiment, scenario, folder, workers=args.workers,
                            executor=args.executor, address=args.address, resume=args.resume,
                            chunk_runs=args.chunk_runs or CHUNK_RUNS, command=args.argv,
-                           progress=not args.no_progress and sys.stderr.isatty())
+                           progress=not args.no_progress)
     except SweepError as exc:
         raise InputError.single(str(folder), str(exc)) from None
+    except KeyboardInterrupt:
+        done = _chunks_written(folder)
+        print(f"interrupted; {done} finished chunk(s) are kept in {folder}/; run the same "
+              "command with --resume to finish the sweep", file=sys.stderr)
+        return 130
     summary = point_summary(folder)
     rate = result.runs / result.seconds if result.seconds else float("nan")
     print(f"Sweep '{experiment.name}' -> {folder}/")
@@ -472,6 +486,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         written = plot(folder, default_kinds(experiment))
         print(f"  plots: {len(written)} files in {folder / 'plots'}/")
     return 0
+
+
+MAX_WORKERS_PER_CORE = 4
+"""Local worker processes allowed per core (more only queue for the same cores)."""
+
+
+def _chunks_written(folder: Path) -> int:
+    from sim.experiments.sweep import chunk_files
+
+    try:
+        return len(chunk_files(folder))
+    except OSError:
+        return 0
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

@@ -195,3 +195,131 @@ def test_sensitivity_indices(tmp_path, sampler, index):
     assert list(indices.index) == ["face.backdown_weeks", "decision.rationality"]
     assert indices[index].notna().all()
     assert plot(tmp_path / "s", ["sensitivity"])
+
+
+# --- hardening: the folder, the workers, the scheduler, interruptions, progress ------------
+SMALL = """\
+parameters:
+  face.backdown_weeks: {values: [20, 60]}
+replicates: 1024
+"""
+
+
+def sweep(path: Path, out: Path, *extra: str) -> int:
+    return main(["sweep", str(path), "--out", str(out), "--no-plots", "--no-progress", *extra])
+
+
+def test_resume_starts_a_sweep_that_never_started(tmp_path):
+    """A script can always pass --resume: where no sweep started it simply starts."""
+    path = experiment_file(tmp_path, SMALL)
+    assert sweep(path, tmp_path / "fresh", "--resume") == 0
+    assert json.loads((tmp_path / "fresh" / "sweep.json").read_text())["finished"]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("{not json", "unreadable or corrupt"),
+    ('{"chunks": 2}', "'experiment_sha256' is missing"),
+    ('{"experiment_sha256": "a", "scenario_sha256": "b", "chunk_runs": 8192, "chunks": 2, '
+     '"completed": [7]}', "lists chunks that do not exist"),
+])
+def test_a_corrupt_state_file_is_refused_clearly(tmp_path, capsys, text, words):
+    path = experiment_file(tmp_path, SMALL)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sweep.json").write_text(text)
+    assert sweep(path, out, "--resume") == 2
+    assert main(["analyze", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(words) == 2 and "Traceback" not in err
+    assert err.splitlines()[0].startswith(f"{out}: sweep.json")
+
+
+def test_a_sweep_folder_missing_its_files_is_refused_clearly(tmp_path, capsys, grid_sweep):
+    tmp, _, _ = grid_sweep
+    broken = tmp_path / "broken"
+    import shutil
+
+    shutil.copytree(tmp / "one", broken)
+    (broken / "points.parquet").unlink()
+    assert main(["analyze", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "missing or damaged" in err and "Traceback" not in err
+
+
+def test_a_second_sweep_into_a_running_ones_folder_is_refused(tmp_path, capsys):
+    from sim.experiments.sweep import folder_lock
+
+    path = experiment_file(tmp_path, SMALL)
+    out = tmp_path / "busy"
+    with folder_lock(out):  # another sweep holds the folder
+        assert sweep(path, out, "--resume") == 2
+    err = capsys.readouterr().err
+    assert "another sweep is running in this folder (pid" in err
+    assert sweep(path, out, "--resume") == 0  # free again: it runs
+
+
+def test_workers_beyond_the_cores_are_refused(tmp_path, capsys):
+    path = experiment_file(tmp_path, SMALL)
+    assert sweep(path, tmp_path / "out", "--workers", "1000") == 2
+    assert "1000 local worker processes on" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["localhost", "http://x:1", "tcp://host"])
+def test_a_malformed_scheduler_address_is_refused(tmp_path, capsys, address):
+    path = experiment_file(tmp_path, SMALL)
+    assert sweep(path, tmp_path / "out", "--executor", "dask", "--address", address) == 2
+    assert "is not a scheduler address" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_fails_fast_and_leaves_no_folder(tmp_path, capsys,
+                                                                  monkeypatch):
+    from sim.experiments import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "CONNECT_SECONDS", 1)
+    path = experiment_file(tmp_path, SMALL)
+    started = time.monotonic()
+    code = sweep(path, tmp_path / "out", "--executor", "dask", "--address",
+                 "tcp://127.0.0.1:9")
+    assert code == 2 and time.monotonic() - started < 20
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_interrupted_sweep_says_what_it_kept(tmp_path, capsys, monkeypatch):
+    from sim.experiments import sweep as sweep_module
+
+    path = experiment_file(tmp_path, SMALL)
+    out = tmp_path / "out"
+    real = sweep_module._collect
+    calls = []
+
+    def interrupt_after_one(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "_collect", interrupt_after_one)
+    assert sweep(path, out, "--chunk-runs", "1024") == 130
+    err = capsys.readouterr().err
+    assert "interrupted; 1 finished chunk(s) are kept" in err and "--resume" in err
+    assert "no results were written" not in err
+
+
+def test_progress_lines_when_output_is_not_a_terminal():
+    from sim.experiments.sweep import ProgressLines
+
+    now, lines = [0.0], []
+    bar = ProgressLines(1000, clock=lambda: now[0], write=lines.append)
+    now[0] = 10.0
+    bar.update(100)  # too soon for a line
+    now[0] = 40.0
+    bar.update(300)
+    now[0] = 50.0
+    bar.update(100)
+    bar.close()
+    assert lines[0] == "sweep: 400 of 1,000 runs (40%), 10 runs/s, 60 s left"
+    assert lines[-1] == "sweep: 500 of 1,000 runs (50%) in 50.0 s"
+    assert len(lines) == 2

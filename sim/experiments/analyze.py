@@ -30,16 +30,26 @@ class AnalysisError(Exception):
 
 def load_sweep(folder: str | Path) -> tuple[Experiment, pd.DataFrame]:
     """The experiment and the per-point summary of a finished sweep."""
+    from pydantic import ValidationError
+
+    from sim.experiments.sweep import SweepError, read_state
+
     folder = Path(folder)
-    state_path = folder / "sweep.json"
-    if not state_path.is_file():
-        raise AnalysisError(f"{folder}: not a sweep folder (no sweep.json)")
-    state = json.loads(state_path.read_text())
+    try:
+        state = read_state(folder)
+    except SweepError as exc:
+        raise AnalysisError(str(exc)) from None
     if len(state["completed"]) < state["chunks"]:
-        raise AnalysisError(f"{folder}: the sweep is unfinished ({len(state['completed'])} of "
+        raise AnalysisError(f"the sweep is unfinished ({len(state['completed'])} of "
                             f"{state['chunks']} chunks); resume it with --resume")
-    experiment = Experiment.model_validate(json.loads((folder / "experiment.json").read_text()))
-    return experiment, point_summary(folder)
+    try:
+        experiment = Experiment.model_validate(
+            json.loads((folder / "experiment.json").read_text()))
+        return experiment, point_summary(folder)
+    except (OSError, ValueError, KeyError, ValidationError) as exc:
+        # a missing or damaged experiment.json, points.parquet or chunk file
+        raise AnalysisError("the sweep's files are missing or damaged "
+                            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
 
 
 def measure(summary: pd.DataFrame, name: str) -> np.ndarray:

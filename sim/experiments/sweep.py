@@ -35,6 +35,9 @@ CHUNK_RUNS = 8 * BLOCK
 """Runs per chunk (whole blocks): large enough to vectorize well, small enough to keep a
 worker's memory low."""
 
+CONNECT_SECONDS = 5
+"""How long to wait for a Dask scheduler given by ``--address``."""
+
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 STATE_FILE = "sweep.json"
 POINTS_FILE = "points.parquet"
@@ -132,7 +135,10 @@ def executor_for(kind: str, workers: int, address: str | None = None) -> Iterato
     from distributed import Client, LocalCluster
 
     if address:
-        client = Client(address)
+        try:
+            client = Client(address, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         cluster = None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -176,22 +182,25 @@ def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
               progress: bool = False) -> SweepResult:
     """Run (or resume) the sweep into ``folder``."""
     folder = Path(folder)
+    check_folder(folder, resume)
     points = sample(experiment)
     seed = scenario.seed if experiment.seed is None else experiment.seed
     chunks = plan_chunks(len(points), experiment.replicates, chunk_runs)
-    state = _start(folder, experiment, scenario, points, seed, len(chunks), chunk_runs,
-                   resume, command)
-    done = set(state["completed"])
-    todo = [i for i in range(len(chunks)) if i not in done]
-    names = list(points.columns)
-    jobs = (ChunkJob(i, scenario, seed, tuple(experiment.outputs), tuple(chunks[i]),
-                     tuple({n: float(points.iloc[t.point][n]) for n in names}
-                           for t in chunks[i])) for i in todo)
-    total = sum(t.runs for i in todo for t in chunks[i])
-    bar = _bar(total, progress)
+    workers = min(workers, len(chunks))  # never more workers than chunks
     started = time.perf_counter()
-    try:
-        with executor_for(executor, workers, address) as pool:
+    # the executor first: a scheduler that cannot be reached leaves no folder behind
+    with executor_for(executor, workers, address) as pool, folder_lock(folder):
+        state = _start(folder, experiment, scenario, points, seed, len(chunks), chunk_runs,
+                       resume, command)
+        done = set(state["completed"])
+        todo = [i for i in range(len(chunks)) if i not in done]
+        names = list(points.columns)
+        jobs = (ChunkJob(i, scenario, seed, tuple(experiment.outputs), tuple(chunks[i]),
+                         tuple({n: float(points.iloc[t.point][n]) for n in names}
+                               for t in chunks[i])) for i in todo)
+        total = sum(t.runs for i in todo for t in chunks[i])
+        bar = _bar(total, progress)
+        try:
             running: set[Future] = set()
             for job in jobs:
                 running.add(pool.submit(run_chunk, job))
@@ -199,13 +208,13 @@ def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
                     running = _collect(running, folder, state, bar, FIRST_COMPLETED)
             while running:
                 running = _collect(running, folder, state, bar, FIRST_COMPLETED)
-    finally:
-        if bar is not None:
-            bar.close()
-    seconds = time.perf_counter() - started
-    state["finished"] = True
-    state["seconds_last_session"] = round(seconds, 3)
-    _write_json(folder / STATE_FILE, state)
+        finally:
+            if bar is not None:
+                bar.close()
+        seconds = time.perf_counter() - started
+        state["finished"] = True
+        state["seconds_last_session"] = round(seconds, 3)
+        _write_json(folder / STATE_FILE, state)
     return SweepResult(folder, total, len(chunks), len(done), seconds)
 
 
@@ -226,14 +235,83 @@ def _collect(running: set[Future], folder: Path, state: dict, bar, how) -> set[F
     return running
 
 
+STATE_KEYS = {"experiment_sha256": str, "scenario_sha256": str, "chunk_runs": int,
+              "chunks": int, "completed": list}
+"""What ``sweep.json`` must hold, with its type, for a sweep to be resumed or read."""
+
+
+def read_state(folder: Path) -> dict:
+    """The sweep's ``sweep.json``; ``SweepError`` naming what is wrong if it is missing,
+    not JSON, or lacks what a sweep records."""
+    path = Path(folder) / STATE_FILE
+    try:
+        state = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SweepError(f"not a sweep folder (no {STATE_FILE})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SweepError(f"{STATE_FILE} is unreadable or corrupt ({exc}); start a new "
+                         "sweep in another folder") from None
+    if not isinstance(state, dict):
+        raise SweepError(f"{STATE_FILE} is corrupt (not a JSON object)")
+    for key, kind in STATE_KEYS.items():
+        if not isinstance(state.get(key), kind) or isinstance(state.get(key), bool):
+            raise SweepError(f"{STATE_FILE} is corrupt: '{key}' is missing or not a "
+                             f"{kind.__name__}")
+    if not all(isinstance(i, int) and 0 <= i < state["chunks"] for i in state["completed"]):
+        raise SweepError(f"{STATE_FILE} is corrupt: 'completed' lists chunks that do not "
+                         "exist")
+    return state
+
+
+def check_folder(folder: Path, resume: bool) -> None:
+    """Refuse, before anything starts, a folder a new sweep may not use (with ``resume``
+    a folder where no sweep started is simply started)."""
+    if folder.exists() and not folder.is_dir():
+        raise SweepError("is a file, not a folder")
+    started = (folder / STATE_FILE).exists()
+    if started and resume:
+        read_state(folder)
+    elif folder.exists() and any(p.name != LOCK_FILE for p in folder.iterdir()):
+        raise SweepError("not empty: add --resume to continue the sweep there, or choose "
+                         "another --out" if not resume else
+                         f"not empty and no sweep started here (no {STATE_FILE}); choose "
+                         "another --out")
+
+
+LOCK_FILE = ".lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the sweep folder, so that a second sweep (or a --resume)
+    into the same folder is refused instead of doing the work twice."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / LOCK_FILE, "a+")  # noqa: SIM115 (held for the whole sweep)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "another process"
+            raise SweepError(f"another sweep is running in this folder ({owner}); wait for "
+                             "it or choose another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
 def _start(folder: Path, experiment: Experiment, scenario: Scenario, points: pd.DataFrame,
            seed: int, n_chunks: int, chunk_runs: int, resume: bool, command: list[str]) -> dict:
     """Create the folder (or check it for a resume) and return the sweep's state."""
     state_path = folder / STATE_FILE
-    if resume:
-        if not state_path.is_file():
-            raise SweepError(f"nothing to resume (no {STATE_FILE})")
-        state = json.loads(state_path.read_text())
+    if resume and state_path.exists():
+        state = read_state(folder)
         if state["experiment_sha256"] != experiment.digest() or state[
                 "scenario_sha256"] != scenario.digest() or state["chunk_runs"] != chunk_runs:
             raise SweepError("the experiment, its scenario or the chunk size changed since "
@@ -243,9 +321,7 @@ def _start(folder: Path, experiment: Experiment, scenario: Scenario, points: pd.
         state["completed"] = [i for i in state["completed"]
                               if (folder / "chunks" / f"runs-{i:06d}.parquet").is_file()]
         return state
-    if folder.exists() and any(folder.iterdir()):
-        raise SweepError("not empty: add --resume to continue the sweep there, or choose "
-                         "another --out")
+    check_folder(folder, resume)
     (folder / "chunks").mkdir(parents=True, exist_ok=True)
     write_atomic(folder / POINTS_FILE, lambda p: points.reset_index().to_parquet(p, index=False))
     (folder / "experiment.json").write_text(
@@ -263,11 +339,54 @@ def _start(folder: Path, experiment: Experiment, scenario: Scenario, points: pd.
 
 
 def _bar(total: int, enabled: bool):
+    """A progress bar on a terminal; elsewhere (a pipe, a log, CI) a line every
+    ``ProgressLines.every`` seconds."""
     if not enabled:
         return None
+    import sys
+
+    if not sys.stderr.isatty():
+        return ProgressLines(total)
     from tqdm import tqdm
 
     return tqdm(total=total, unit="run", unit_scale=True, desc="sweep", smoothing=0.1)
+
+
+class ProgressLines:
+    """Progress as plain lines (runs done, rate, time left) for output that is not a
+    terminal, at most one line per ``every`` seconds, and one at the end."""
+
+    every = 30.0
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic,
+                 write: Callable[[str], None] | None = None) -> None:
+        import sys
+
+        self.total, self.done, self.clock = total, 0, clock
+        self.write = write or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.start = self.last = clock()
+
+    def update(self, runs: int) -> None:
+        self.done += runs
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            self.write(self.line(now))
+
+    def line(self, now: float) -> str:
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate > 0 else float("inf")
+        eta = f"{left:,.0f} s left" if left != float("inf") else "time left unknown"
+        share = self.done / self.total if self.total else 1.0
+        return (f"sweep: {self.done:,} of {self.total:,} runs ({share:.0%}), "
+                f"{rate:,.0f} runs/s, {eta}")
+
+    def close(self) -> None:
+        if self.done:
+            share = self.done / self.total if self.total else 1.0
+            self.write(f"sweep: {self.done:,} of {self.total:,} runs ({share:.0%}) in "
+                       f"{self.clock() - self.start:,.1f} s")
 
 
 # --- reading results ---------------------------------------------------------------------
