@@ -39,9 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:  # the file system: read-only, full, a file where a folder goes
-        where = exc.filename or "output"
-        print(f"{yamlio_printable(str(where))}: cannot be written or read: "
-              f"{exc.strerror or exc} (nothing was left half-written)", file=sys.stderr)
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        print(f"tradewar: {yamlio_printable(what)}", file=sys.stderr)
         return EXIT_INPUT
 
 
@@ -555,6 +554,7 @@ def _from_results(folder: Path, run: int):
     import pandas as pd
 
     from sim.io.scenario import load_scenario
+    from sim.model.parameters import check as parameters_check
     from sim.reports.results import MANIFEST_FILE, RUNS_FILE, SCENARIO_FILE
 
     manifest_path = folder / MANIFEST_FILE
@@ -569,6 +569,20 @@ def _from_results(folder: Path, run: int):
         raise InputError.single(str(manifest_path), f"not a valid manifest: {exc}") from None
     if missing:
         raise InputError.single(str(manifest_path), f"manifest lacks {', '.join(missing)}")
+    kinds = {"scenario_sha256": str, "runs": int, "seed": int, "parameters_changed": dict}
+    for key, kind in kinds.items():
+        value = manifest[key]
+        if not isinstance(value, kind) or isinstance(value, bool) or (
+                kind is int and value < (1 if key == "runs" else 0)):
+            raise InputError.single(str(manifest_path), f"{key} is not a valid "
+                                    f"{'count' if kind is int else kind.__name__} "
+                                    f"(got {value!r:.60}); the manifest was edited",
+                                    field_name=key)
+    if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+               for k, v in manifest["parameters_changed"].items()):
+        raise InputError.single(str(manifest_path), "parameters_changed must map parameter "
+                                "names to numbers; the manifest was edited",
+                                field_name="parameters_changed")
     scenario = load_scenario(folder / SCENARIO_FILE)
     if scenario.digest() != manifest["scenario_sha256"]:
         raise InputError.single(str(folder / SCENARIO_FILE), "does not match the manifest's "
@@ -576,7 +590,25 @@ def _from_results(folder: Path, run: int):
     if run >= manifest["runs"]:
         raise InputError.single(str(folder), f"--run {run} is out of range: these results "
                                 f"have {manifest['runs']:,} runs (0 to {manifest['runs'] - 1})")
-    runs = pd.read_parquet(folder / RUNS_FILE)
+    try:
+        runs = pd.read_parquet(folder / RUNS_FILE)
+    except FileNotFoundError:
+        raise InputError.single(str(folder / RUNS_FILE), "is missing: the results directory "
+                                "is incomplete") from None
+    except (OSError, ValueError) as exc:  # pyarrow's errors for a damaged file
+        raise InputError.single(str(folder / RUNS_FILE), f"cannot be read ({exc}); the "
+                                "results directory is damaged") from None
+    if len(runs) != manifest["runs"]:
+        raise InputError.single(str(folder / RUNS_FILE), f"has {len(runs):,} rows, the "
+                                f"manifest says {manifest['runs']:,}; the results directory "
+                                "was edited")
+    for key in ("parameters_changed",):
+        for name, value in manifest[key].items():
+            try:
+                parameters_check(name, value)
+            except (KeyError, ValueError) as exc:
+                raise InputError.single(str(manifest_path), f"{exc.args[0]}; the manifest "
+                                        "was edited", field_name=f"{key}.{name}") from None
     overrides = {k: v for k, v in manifest["parameters_changed"].items()
                  if k not in scenario.overrides}
     return scenario, manifest["seed"], overrides, runs.iloc[run]

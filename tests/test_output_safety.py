@@ -102,3 +102,40 @@ def test_the_hidden_folder_name_carries_the_pid(tmp_path):
     with atomic_directory(tmp_path / "out") as tmp:
         assert results._STALE.match(tmp.name)
         assert tmp.name.split(".pid")[1].split(".")[0] == str(os.getpid())
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("explain") / "run"
+    assert run("--out", str(out)) == 0
+    return out
+
+
+def _damaged(results_dir, tmp_path, damage):
+    """A copy of the results folder with ``damage(folder, manifest)`` done to it."""
+    import json
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    damage(copy, manifest)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    (lambda d, m: (d / "runs.parquet").unlink(), "runs.parquet: is missing"),
+    (lambda d, m: (d / "runs.parquet").write_bytes(b"PAR1 not really"), "cannot be read"),
+    (lambda d, m: m.update(runs="many"), "runs is not a valid count"),
+    (lambda d, m: m.update(runs=7), "has 20 rows, the manifest says 7"),
+    (lambda d, m: m.update(seed=-3), "seed is not a valid count"),
+    (lambda d, m: m.update(parameters_changed={"face.decy": 1}), "unknown parameter"),
+    (lambda d, m: m.update(parameters_changed={"face.decay": "x"}), "map parameter names"),
+])
+def test_a_damaged_results_folder_is_refused_clearly(results_dir, tmp_path, capsys, damage,
+                                                     words):
+    folder = _damaged(results_dir, tmp_path, damage)
+    assert main(["explain", str(folder), "--run", "3"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err, err
