@@ -274,8 +274,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     text, written = _write_run(args, ensemble, out)
     print(text)
     _print_rate(ensemble)
-    print(f"results: {written}/  (runs.parquet, paths.parquet, diagnostics.csv, summary.png, "
-          "manifest.json)")
+    print(f"results: {written}/  ({', '.join(sorted(p.name for p in written.iterdir()))})")
     return 0
 
 
@@ -294,7 +293,8 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     _print_rate(ensemble)
     if out is not None:
         _, written = _write_run(args, ensemble, out, {"diagnosis.txt": diagnosis.text})
-        print(f"results: {written}/  (diagnosis.txt, diagnostics.csv, runs.parquet, ...)")
+        print(f"results: {written}/  "
+              f"({', '.join(sorted(p.name for p in written.iterdir()))})")
     return 0
 
 

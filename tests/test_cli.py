@@ -71,6 +71,8 @@ def test_summary_is_printed(tmp_path, capsys):
     for words in ("Outcome at the horizon", "managed_stalemate", "95% interval",
                   "official talks", "Effective tariffs", "p50", "results:"):
         assert words in text
+    listed = text.rsplit("results:", 1)[1]  # every file the run wrote is named
+    assert all(p.name in listed for p in (tmp_path / "r").iterdir())
 
 
 def test_default_output_directory_is_under_results(tmp_path, monkeypatch):

@@ -39,6 +39,8 @@ def test_scenario_cites_evidence_and_runs(path):
     if report is not None:
         assert 0.0 <= report.completed.share <= 1.0
         assert "Scripted path" in format_replay(report)
+        for e in report.events:  # a step cannot both take effect and never be put
+            assert e.took_effect.share + e.never_reached <= 1.0 + 1e-9, e.id
         for ev in scenario.events:
             assert set(ens.runs[f"event_{ev.id}"].astype(str)) <= set(STATUS_NAMES.values())
 

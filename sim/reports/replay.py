@@ -28,7 +28,7 @@ class EventReport:
     took_effect: Share
     declined: float  # share of runs where its actor declined it at least once
     rejected: float  # share of runs where the rival rejected it at least once
-    never_reached: float  # share of runs where it was never put to its actor
+    never_reached: float  # share of runs where it was never put and did not take effect
     median_week: float | None  # week it was last put, among runs where it took effect
 
 
@@ -68,7 +68,7 @@ def stop_reason(runs: pd.DataFrame, event_id: str, actor: str) -> np.ndarray:
          f"rejected by {NAMES[rival]} (each time proposed)",
          f"declined by {NAMES[actor]} (each time put to it)",
          f"made, awaiting {NAMES[rival]}'s answer at the horizon"],
-        default="never reached (its week, condition or move never came)")
+        default="never put (its week, condition or move never came)")
 
 
 def replay_report(runs: pd.DataFrame, scenario: Scenario) -> ReplayReport | None:
@@ -87,7 +87,7 @@ def replay_report(runs: pd.DataFrame, scenario: Scenario) -> ReplayReport | None
             ev.id, ev.actor, ev.move, share(ev.id, int(ok.sum()), n),
             float(np.mean(runs[f"event_{ev.id}_declined"].to_numpy() > 0)),
             float(np.mean(runs[f"event_{ev.id}_rejected"].to_numpy() > 0)),
-            float(np.mean(~reached)),
+            float(np.mean(~reached & ~ok)),  # an aim already met counts as taken effect
             float(np.median(took_weeks)) if len(took_weeks) else None))
         stopped = still & ~ok
         if stopped.any():
@@ -106,14 +106,15 @@ def format_replay(report: ReplayReport) -> str:
     c = report.completed
     lines = [f"Scripted path: completed in {c.share:.1%} of runs [{c.low:.1%}, {c.high:.1%}]",
              f"  {'event':<22} {'actor':<6} {'move':<18} {'took effect':>11} {'declined':>9} "
-             f"{'rejected':>9} {'unreached':>9} {'week':>5}"]
+             f"{'rejected':>9} {'never put':>9} {'week':>5}"]
     for e in report.events:
         week = f"{e.median_week:.0f}" if e.median_week is not None else "-"
         lines.append(f"  {e.id:<22.22} {e.actor:<6} {e.move:<18} {e.took_effect.share:>11.1%} "
                      f"{e.declined:>9.1%} {e.rejected:>9.1%} {e.never_reached:>9.1%} "
                      f"{week:>5}")
-    lines.append("  (declined/rejected: share of runs where it happened at least once; "
-                 "week: median week it took effect)")
+    lines.append("  (took effect: made, or its aim already met; declined, rejected: share of "
+                 "runs where it\n   happened at least once; never put: its week, condition or "
+                 "move never came;\n   week: median week it took effect)")
     if report.breakdowns:
         lines.append("Where the path stopped (first step that did not take effect):")
         for b in report.breakdowns[:6]:
