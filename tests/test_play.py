@@ -181,3 +181,37 @@ def test_the_student_answers_a_proposal_on_the_table(baseline):
     assert turn.player_move == "reject"
     assert turn.player_text.startswith("You: China turns down the US's proposal")
     assert not game.answerable() or "standing" in game.pending_text()
+
+
+def test_menu_numbers_mean_the_same_move_every_week(baseline):
+    """Typing a number always means the same move: numbers follow the fixed move order,
+    so answers (accept, reject) appearing on the menu do not shift the others."""
+    from sim.teach.play import _choose_move, move_number
+
+    game = Game.new(baseline, "china", seed=5, weeks=12)
+    seen: dict[int, str] = {}
+    while not game.done:
+        out = io.StringIO()
+        _choose_move(game, io.StringIO("1\n"), out)
+        for line in out.getvalue().splitlines():
+            head = line.strip().split(".", 1)
+            if head[0].isdigit():
+                number, name = int(head[0]), head[1].split()[0]
+                assert seen.setdefault(number, name) == name
+                assert move_number(name) == number
+        game.play("hold")
+    assert seen[1] == "hold"
+
+
+def test_a_non_tariff_tool_change_is_named(baseline):
+    """An escalation or concession by a non-tariff tool says which tool (the tariff lines
+    alone showed nothing)."""
+    game = Game.new(baseline, "us", seed=5, weeks=4)
+    before = game.snapshot()
+    assert before["tool:cn:films"] == 1.0 and before["tool:us:transshipment"] == 0.0
+    before["tool:cn:films"] = 0.0  # as if the film curbs had been off a week ago
+    before["tool:us:transshipment"] = 1.0  # and the clauses on
+    text = game.consequences(before)
+    assert "China imposes curbs on US films" in text
+    assert "the US lifts anti-transshipment clauses" in text
+    assert "rare-earth" not in game.consequences(game.snapshot())

@@ -121,7 +121,9 @@ class Game:
                 "cn_face_paid": float(m.cn.face_paid[0]),
                 "channel": int(m.channel[0]),
                 "us_acknowledges": float(m.us.acknowledges[0]),
-                "cn_acknowledges": float(m.cn.acknowledges[0])}
+                "cn_acknowledges": float(m.cn.acknowledges[0]),
+                **{f"tool:{gov.side}:{t}": float(v[0]) for gov in m.governments
+                   for t, v in gov.tools.items()}}
 
     def proposals(self, side: str) -> list[str]:
         """What ``side`` has on the table, in words: last week's proposal (public or through
@@ -151,9 +153,14 @@ class Game:
                 continue
             who = "You" if side == self.side else SIDE_NAMES[side]
             verb = "propose" if side == self.side else "proposes"
-            tail = ("; you can accept or reject it (with any other move the agent's rule "
-                    "answers for you)" if side == self.rival
-                    else f"; {SIDES[self.rival]} answers this week")
+            if side != self.rival:
+                tail = f"; {SIDES[self.rival]} answers this week"
+            elif "accept" in self.menu():
+                tail = ("; you can accept or reject it (with any other move the agent's rule "
+                        "answers for you)")
+            else:
+                tail = ("; it cannot be accepted this week (not yet within reach of the "
+                        "channel, or not yours to answer)")
             lines.append(f"{who} {verb} {what}{tail}.")
         return " ".join(lines)
 
@@ -277,6 +284,13 @@ class Game:
             if abs(b - a * decay) > 0.05 or paid > 0.05:  # more than the weekly decay
                 extra = f", paid {paid:.1f} weeks of pain in face" if paid > 0.05 else ""
                 parts.append(f"{who} face {a:.1f} -> {b:.1f}{extra}")
+        for key, value in after.items():  # a non-tariff tool imposed, raised or lifted
+            if key.startswith("tool:") and not np.isclose(value, before.get(key, value)):
+                _, side, tool = key.split(":")
+                verb = "imposes" if value > before[key] else "lifts"
+                if min(value, before[key]) > 0.0:
+                    verb = "tightens" if value > before[key] else "eases"
+                parts.append(f"{SIDES[side]} {verb} {TOOL_WORDS[tool]}")
         if after["channel"] != before["channel"]:
             parts.append(f"now {CHANNELS[after['channel']]}")
         for side in ("us", "cn"):
@@ -373,7 +387,8 @@ def debrief(game: Game, ensemble: Ensemble | None = None) -> str:
         values = runs[col].to_numpy(dtype=float)
         q = np.quantile(values, (0.05, 0.5, 0.95))
         you = float(row[col])
-        band = f"{q[1]:.3g} [{q[0]:.3g}, {q[2]:.3g}]"
+        band = (f"{q[1]:.3g} (all runs)" if np.isclose(q[0], q[2])
+                else f"{q[1]:.3g} [{q[0]:.3g}, {q[2]:.3g}]")
         lines.append(f"  {label:<36}{you:8.3g}  {band:>28}  {percentile(values, you):8.0f}")
     pain_pct = percentile(runs[f"{me}_cum_pain"].to_numpy(dtype=float),
                           float(row[f"{me}_cum_pain"]))
@@ -422,22 +437,28 @@ def _ask(prompt: str, stdin: TextIO, out: TextIO) -> str:
     return text
 
 
+def move_number(name: str) -> int:
+    """A move's number on the menu: the same every week (the order of ``MOVES``), so that
+    typing a number always means the same move; moves not open this week are left out."""
+    return INDEX[name] + 1
+
+
 def _choose_move(game: Game, stdin: TextIO, out: TextIO) -> tuple[str, Option | None] | None:
-    menu = game.menu()
+    menu = sorted(game.menu(), key=move_number)
+    numbers = {move_number(name): name for name in menu}
     out.write("Your moves:\n")
-    for i, name in enumerate(menu, 1):
-        out.write(f"  {i:>2}. {name:<19} {game.move_words(name)}\n")
+    for name in menu:
+        out.write(f"  {move_number(name):>2}. {name:<19} {game.move_words(name)}\n")
     while True:
-        text = _ask(f"Move for week {game.week + 1} [1-{len(menu)} or a name; q to stop]: ",
+        text = _ask(f"Move for week {game.week + 1} [a number above or a name; q to stop]: ",
                     stdin, out).lower()
         if text in QUIT:
             return None
-        move = (menu[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(menu)
-                else text if text in menu else None)
+        move = (numbers.get(int(text)) if text.isdigit() else text if text in menu else None)
         if move is None:
             what = f"Not on this week's menu: {text!r}." if text else "Please choose a move."
-            out.write(f"  {what} Choose a number from 1 to "
-                      f"{len(menu)} or one of: {', '.join(menu)}.\n")
+            out.write(f"  {what} Choose one of: "
+                      f"{', '.join(f'{move_number(n)} {n}' for n in menu)}.\n")
             continue
         break
     options = game.options(move)
