@@ -119,3 +119,13 @@ def test_python_dash_m_and_exit_status():
     proc = subprocess.run([sys.executable, "-m", "sim", "--version"], capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0 and "tradewar" in proc.stdout
+
+
+def test_figure_titles_do_not_repeat_the_scenario_name():
+    from sim.io.scenario import load_scenario
+    from sim.reports.plots import figure_title
+
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    assert figure_title(base.name, base.description) == "Baseline"
+    talk = load_scenario(SCENARIOS / "talk_dont_yield.yaml")
+    assert figure_title(talk.name, talk.description) == "Talk but don't yield (talk_dont_yield)"

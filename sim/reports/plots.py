@@ -23,21 +23,32 @@ OUTCOME_COLOURS = {"comprehensive_deal": "tab:green", "truce": "tab:olive",
                    "escalation": "tab:red"}
 
 
-def fan_chart(ax: plt.Axes, fan: dict[str, np.ndarray], start: dt.date) -> None:
-    """Median, 50% and 90% bands of each side's effective tariff, week by week."""
+SAMPLE_PATHS = 8
+"""Single runs drawn over the fan chart: the median of a bimodal ensemble (some runs cut
+early, some late) describes no run, the runs themselves show what happens."""
+
+
+def fan_chart(ax: plt.Axes, fan: dict[str, np.ndarray], start: dt.date,
+              sample: int = SAMPLE_PATHS) -> None:
+    """Median, 50% and 90% bands of each side's effective tariff, week by week, with a few
+    single runs (the first ``sample``) drawn thin."""
     weeks = fan["us"].shape[0]
     dates = [start + dt.timedelta(weeks=w) for w in range(weeks)]
     for side, (label, colour) in SIDE_STYLE.items():
         q = np.quantile(fan[side], (0.05, 0.25, 0.5, 0.75, 0.95), axis=1)
-        ax.fill_between(dates, q[0], q[4], color=colour, alpha=0.12, lw=0)
-        ax.fill_between(dates, q[1], q[3], color=colour, alpha=0.28, lw=0)
-        ax.plot(dates, q[2], color=colour, lw=2, label=f"{label} (median)")
+        ax.fill_between(dates, q[0], q[4], color=colour, alpha=0.10, lw=0)
+        ax.fill_between(dates, q[1], q[3], color=colour, alpha=0.22, lw=0)
+        for k in range(min(sample, fan[side].shape[1])):
+            ax.plot(dates, fan[side][:, k], color=colour, lw=0.7, alpha=0.55,
+                    drawstyle="steps-post",
+                    label=f"{label}: single runs" if k == 0 else None)
+        ax.plot(dates, q[2], color=colour, lw=2.2, ls="--", label=f"{label}: median")
     ax.set_ylabel("effective tariff, %")
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.tick_params(axis="x", labelrotation=30)
-    ax.legend(loc="lower left", fontsize=8, title="bands: 50% and 90% of runs",
-              title_fontsize=8)
+    ax.legend(loc="upper right", fontsize=7, title="bands: 50% and 90% of runs",
+              title_fontsize=7, framealpha=0.9)
     ax.grid(alpha=0.3)
 
 
@@ -60,23 +71,38 @@ def outcome_bars(ax: plt.Axes, summary: Summary) -> None:
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of runs, % (95% CI)")
+    ax.set_xlabel("share of runs, %\n(whiskers: 95% interval of the Monte Carlo error)",
+                  fontsize=9)
     ax.grid(axis="x", alpha=0.3)
 
 
 def summary_figure(fan: dict[str, np.ndarray], summary: Summary, start: dt.date,
-                   title: str, path: str | Path) -> None:
-    """Write the two-panel summary figure (fan chart, outcome shares) to ``path``."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8),
+                   title: str, path: str | Path, footnote: str = "") -> None:
+    """Write the two-panel summary figure (fan chart, outcome shares) to ``path``, with
+    ``footnote`` (what produced it) under both panels."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2),
                                       gridspec_kw={"width_ratios": [1.7, 1]})
     fan_chart(left, fan, start)
     left.set_title(f"Tariff paths ({fan['us'].shape[1]:,} runs)", fontsize=10)
     outcome_bars(right, summary)
     right.set_title(f"Outcome after {summary.weeks} weeks ({summary.runs:,} runs)", fontsize=10)
     fig.suptitle(title, fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04 if footnote else 0, 1, 1))
+    if footnote:
+        fig.text(0.01, 0.01, footnote, fontsize=7, color="0.35", ha="left", va="bottom")
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def figure_title(name: str, description: str) -> str:
+    """A figure's title: the description's headline (the words before its first colon or
+    full stop), with the scenario's file name where the headline does not spell it."""
+    headline = description.split(":")[0].split(".")[0].strip()[:80]
+    def squash(text: str) -> str:
+        return "".join(c for c in text.lower() if c.isalnum())
+    if not headline or squash(headline) == squash(name):
+        return headline or name
+    return f"{headline} ({name})"
 
 
 def comparison_figure(ensembles: list, table, path: str | Path) -> None:
@@ -97,16 +123,19 @@ def comparison_figure(ensembles: list, table, path: str | Path) -> None:
     bars.set_yticks(y + 0.4 - height / 2, [outcome_label(o) for o in OUTCOMES])
     bars.invert_yaxis()
     bars.set_xlim(0, 100)
-    bars.set_xlabel("share of runs, % (95% CI)")
+    bars.set_xlabel("share of runs, % (whiskers: 95% interval, Monte Carlo error)")
     bars.set_title("Outcome after the horizon", fontsize=10)
     bars.legend(fontsize=8)
     bars.grid(axis="x", alpha=0.3)
     for k, ens in enumerate(ensembles):
         weeks = np.arange(ens.fan["us"].shape[0])
+        # earlier scenarios drawn wider, so that medians that coincide stay visible as
+        # nested outlines instead of hiding one another
+        width = 1.4 + 1.6 * (len(ensembles) - 1 - k)
         for side, style in (("us", "-"), ("cn", "--")):
             q = np.quantile(ens.fan[side], (0.25, 0.5, 0.75), axis=1)
-            fans.plot(weeks, q[1], style, color=colours[k % 10], lw=1.8,
-                      label=f"{ens.scenario.name} ({side.upper()})")
+            fans.plot(weeks, q[1], style, color=colours[k % 10], lw=width,
+                      label=f"{ens.scenario.name} ({side.upper()})", zorder=3 + k)
             fans.fill_between(weeks, q[0], q[2], color=colours[k % 10], alpha=0.12, lw=0)
     fans.set_xlabel("week")
     fans.set_ylabel("effective tariff, % (median, 50% band)")

@@ -23,7 +23,7 @@ from sim import __version__
 from sim.experiments.compare import Comparison
 from sim.experiments.ensemble import FAN_RUNS, Ensemble
 from sim.experiments.summary import Summary, format_summary
-from sim.reports.plots import comparison_figure, summary_figure
+from sim.reports.plots import comparison_figure, figure_title, summary_figure
 
 RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE, SCENARIO_FILE = (
     "runs.parquet", "paths.parquet", "manifest.json", "summary.png", "summary.txt",
@@ -141,10 +141,13 @@ def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
         (tmp / SCENARIO_FILE).write_text(
             "# The validated scenario these results came from (tradewar explain reads it).\n"
             + yaml.safe_dump(ensemble.scenario.model_dump(mode="json"), sort_keys=False))
-        headline = ensemble.scenario.description.split(":")[0].split(".")[0].strip()
-        title = f"{ensemble.scenario.name}: {headline}"[:100]
-        summary_figure(ensemble.fan, summary, ensemble.scenario.start_date, title,
-                       tmp / FIGURE_FILE)
+        scenario = ensemble.scenario
+        title = figure_title(scenario.name, scenario.description)
+        footnote = (f"scenario '{scenario.name}' (SHA-256 {scenario.digest()[:12]}), seed "
+                    f"{ensemble.seed}, {ensemble.n_runs:,} runs x {scenario.weeks} weeks; "
+                    f"tradewar-sim {__version__}, {dt.date.today():%Y-%m-%d}")
+        summary_figure(ensemble.fan, summary, scenario.start_date, title,
+                       tmp / FIGURE_FILE, footnote)
         (tmp / SUMMARY_FILE).write_text((text or format_summary(summary, title)) + "\n")
         manifest = build_manifest(ensemble, command, scenario_file, tmp)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
