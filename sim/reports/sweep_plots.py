@@ -205,15 +205,33 @@ def boxes(folder: Path, out: Path, experiment: Experiment, summary: pd.DataFrame
     fig, ax = plt.subplots(figsize=(7, 5))
     sc = ax.scatter(summary[x], summary[y], c=summary[f"share_{target}"], cmap="viridis", s=25)
     fig.colorbar(sc, ax=ax, label=f"share {target}")
-    for b in found[:3]:
-        (x0, x1) = b.bounds.get(x, (summary[x].min(), summary[x].max()))
-        (y0, y1) = b.bounds.get(y, (summary[y].min(), summary[y].max()))
-        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="red", lw=2))
-        ax.text(x0, y1, f"density {b.density:.0%}, coverage {b.coverage:.0%}", color="red",
-                fontsize=7, va="bottom")
+    span_x = float(summary[x].max() - summary[x].min()) or 1.0
+    span_y = float(summary[y].max() - summary[y].min()) or 1.0
+    for i, (b, colour) in enumerate(zip(found[:3], ("red", "darkorange", "magenta"),
+                                        strict=False), 1):
+        # drawn round the points the box holds (a box between two grid lines, or one
+        # column of points wide, would otherwise have no area), padded a little
+        x0, x1 = b.bounds.get(x, (-np.inf, np.inf))
+        y0, y1 = b.bounds.get(y, (-np.inf, np.inf))
+        inside = summary[summary[x].between(x0, x1) & summary[y].between(y0, y1)]
+        if inside.empty:
+            continue
+        px, py = 0.03 * span_x * (1 + 0.5 * i), 0.03 * span_y * (1 + 0.5 * i)
+        left, right = inside[x].min() - px, inside[x].max() + px
+        bottom, top = inside[y].min() - py, inside[y].max() + py
+        ax.add_patch(plt.Rectangle((left, bottom), right - left, top - bottom, fill=False,
+                                   ec=colour, lw=2, label=f"box {i}: {target} in "
+                                   f"{b.density:.0%} of its runs, {b.coverage:.0%} of all "
+                                   f"{target} runs"))
+        ax.text(left, top, f" {i}", color=colour, fontsize=9, fontweight="bold",
+                va="top", ha="left")
     ax.set_xlabel(_label(x))
     ax.set_ylabel(_label(y))
-    ax.set_title(f"Where '{target}' happens", fontsize=10)
+    ax.set_title(f"Where '{target}' happens (points: share per point; boxes: "
+                 "scenario discovery)", fontsize=9)
+    if found:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False)
+    fig.tight_layout()
     return _save(fig, out, "boxes")
 
 
