@@ -641,6 +641,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("the demo needs its optional dependencies: pip install 'tradewar-sim[demo]' "
               "(or pip install -e '.[demo]' in a checkout)", file=sys.stderr)
         return EXIT_INPUT
+    note = ensure_demo_assets()
+    if note:
+        print(note, file=sys.stderr, flush=True)
     app = Path(__file__).resolve().parent / "teach" / "app.py"
     command = [sys.executable, "-m", "solara", "run", str(app), "--host", args.host,
                "--port", str(args.port), "--production",
@@ -663,6 +666,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def ensure_demo_assets(npm: str = "npm") -> str:
+    """Fetch the page's JavaScript and CSS into solara's cache where they are missing (a
+    machine that cannot reach solara's CDN otherwise shows a blank page); a one-line note
+    to print: what was fetched, or, where fetching failed, what to do ("" if all was
+    there)."""
+    from sim.teach import offline_assets
+
+    try:
+        todo = offline_assets.missing()
+        if not todo:
+            return ""
+        fetched = offline_assets.install(npm=npm)
+    except (offline_assets.AssetsError, OSError) as exc:
+        return (f"note: the demo page's assets are not cached and could not be fetched "
+                f"({str(exc).splitlines()[0][:160]}); without internet access the page "
+                "stays blank: install npm and run 'python -m sim.teach.offline_assets'")
+    return f"fetched the demo page's assets into solara's cache ({len(fetched)} packages)"
 
 
 def cmd_play(args: argparse.Namespace) -> int:

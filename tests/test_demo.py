@@ -219,3 +219,25 @@ def test_offline_assets_unpack_into_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(offline_assets.shutil, "which", lambda name: None)
     with pytest.raises(offline_assets.AssetsError, match="npm"):
         offline_assets.install(tmp_path / "empty")
+
+
+def test_the_demo_fetches_missing_page_assets_or_says_what_to_do(monkeypatch):
+    """Offline, a page without its assets is blank: the demo fetches them first, or says
+    in one line why it could not and what to run."""
+    from sim.cli import ensure_demo_assets
+    from sim.teach import offline_assets
+
+    monkeypatch.setattr(offline_assets, "missing", lambda cache=None: [])
+    assert ensure_demo_assets() == ""
+    monkeypatch.setattr(offline_assets, "missing", lambda cache=None: ["requirejs@2.3.6"])
+    monkeypatch.setattr(offline_assets, "install", lambda cache=None, npm="npm": ["a", "b"])
+    assert ensure_demo_assets() == ("fetched the demo page's assets into solara's cache "
+                                    "(2 packages)")
+
+    def no_npm(cache=None, npm="npm"):
+        raise offline_assets.AssetsError("'npm' not found: install Node.js/npm")
+
+    monkeypatch.setattr(offline_assets, "install", no_npm)
+    note = ensure_demo_assets()
+    assert "\n" not in note and "could not be fetched ('npm' not found" in note
+    assert "python -m sim.teach.offline_assets" in note
