@@ -225,3 +225,22 @@ def test_explain_a_scenario_file_with_a_seed(capsys):
     text = capsys.readouterr().out
     assert "(forced by the scenario step 'us_hike_1'; its own rating: " in text
     assert load_scenario(path).name in text
+
+
+def test_median_interval_from_counts_matches_the_index_bootstrap():
+    """The median's bootstrap draws counts of distinct values (memory independent of the
+    number of runs): its interval agrees with resampling run indices."""
+    import numpy as np
+
+    from sim.experiments.compare import BOOTSTRAP, median_with_interval
+
+    rng = np.random.default_rng(4)
+    weeks = rng.integers(0, 21, size=101).astype(float)
+    estimate, low, high = median_with_interval(weeks, np.random.default_rng(0))
+    idx = np.random.default_rng(1).integers(0, len(weeks), size=(BOOTSTRAP, len(weeks)))
+    ref_low, ref_high = np.quantile(np.median(weeks[idx], axis=1), (0.025, 0.975))
+    assert estimate == np.median(weeks)
+    assert abs(low - ref_low) <= 1 and abs(high - ref_high) <= 1
+    even = np.array([1.0, 2.0, 3.0, 10.0])  # an even count averages the middle two
+    assert median_with_interval(even, np.random.default_rng(0))[0] == 2.5
+    assert median_with_interval(np.full(50, 7.0), np.random.default_rng(0)) == (7.0, 7.0, 7.0)

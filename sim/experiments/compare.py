@@ -103,11 +103,20 @@ def row_medians_of_set(x: np.ndarray) -> np.ndarray:
 
 def median_with_interval(weeks: np.ndarray, rng: np.random.Generator,
                          confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Median with a percentile-bootstrap interval (NaN when empty)."""
-    if len(weeks) == 0:
+    """Median with a percentile-bootstrap interval (NaN when empty).
+
+    A resample is drawn as counts of the distinct values (a multinomial draw), not as an
+    index per run: the same bootstrap distribution, in memory that grows with the number of
+    distinct values (weeks: at most the horizon) rather than with the number of runs."""
+    n = len(weeks)
+    if n == 0:
         return (float("nan"),) * 3
-    idx = rng.integers(0, len(weeks), size=(BOOTSTRAP, len(weeks)))
-    medians = np.median(weeks[idx], axis=1)
+    values, counts = np.unique(weeks, return_counts=True)
+    draws = rng.multinomial(n, counts / n, size=BOOTSTRAP).cumsum(axis=1)
+    # the median: the values at 0-based ranks (n - 1) // 2 and n // 2, averaged
+    lo = (draws <= (n - 1) // 2).sum(axis=1)
+    hi = (draws <= n // 2).sum(axis=1)
+    medians = (values[lo] + values[hi]) / 2
     tail = (1 - confidence) / 2
     low, high = np.quantile(medians, (tail, 1 - tail))
     return float(np.median(weeks)), float(low), float(high)
