@@ -445,6 +445,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     experiment, scenario = load_experiment(args.experiment)
     folder = Path("results") / experiment.name if args.out is None else args.out
+    if str(folder) in ("", "."):
+        check_out(folder)  # refused: an empty --out would use the current folder
     if not folder.exists():
         check_out(folder)  # no part of its path may be a file
     cores = os.cpu_count() or 1

@@ -323,3 +323,11 @@ def test_progress_lines_when_output_is_not_a_terminal():
     assert lines[0] == "sweep: 400 of 1,000 runs (40%), 10 runs/s, 60 s left"
     assert lines[-1] == "sweep: 500 of 1,000 runs (50%) in 50.0 s"
     assert len(lines) == 2
+
+
+def test_an_empty_out_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = experiment_file(tmp_path, SMALL)
+    assert main(["sweep", str(path), "--out", ""]) == 2
+    assert "--out: needs a folder name" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml", "short.yaml"]
