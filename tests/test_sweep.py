@@ -331,3 +331,19 @@ def test_an_empty_out_is_refused(tmp_path, capsys, monkeypatch):
     assert main(["sweep", str(path), "--out", ""]) == 2
     assert "--out: needs a folder name" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml", "short.yaml"]
+
+
+def test_the_dask_cluster_a_sweep_starts_refuses_other_local_processes():
+    """The LocalCluster a sweep starts speaks TLS with certificates made for it alone: a
+    client without them cannot join (before, any local process could run code there)."""
+    from distributed import Client
+
+    from sim.experiments.sweep import executor_for
+
+    with executor_for("dask", 1) as pool:
+        address = pool._client.scheduler.address
+        assert address.startswith("tls://127.0.0.1:")
+        assert pool.submit(int, "7").result() == 7
+        for attempt in (address, address.replace("tls://", "tcp://")):
+            with pytest.raises(Exception):  # noqa: B017 (refused, however distributed says it)
+                Client(attempt, timeout=3)

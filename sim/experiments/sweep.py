@@ -141,9 +141,15 @@ def executor_for(kind: str, workers: int, address: str | None = None) -> Iterato
             raise SweepError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         cluster = None
     else:
+        # TLS with certificates made for this cluster alone: the scheduler listens on
+        # loopback, and no other local process can join it or send its workers code
+        from distributed.security import Security
+
+        security = Security.temporary()
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster)
+                               host="127.0.0.1", dashboard_address=None, protocol="tls://",
+                               security=security)
+        client = Client(cluster, security=security)
     try:
         yield client.get_executor()
     finally:
