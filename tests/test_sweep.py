@@ -347,3 +347,29 @@ def test_the_dask_cluster_a_sweep_starts_refuses_other_local_processes():
         for attempt in (address, address.replace("tls://", "tcp://")):
             with pytest.raises(Exception):  # noqa: B017 (refused, however distributed says it)
                 Client(attempt, timeout=3)
+
+
+def test_a_sweep_killed_outright_lets_its_output_pipe_close(tmp_path):
+    """Its fork server, resource tracker and workers do not hold the sweep's output open
+    (a `| tee` or a CI log would hang), and the workers stop soon after it is gone."""
+    body = "parameters:\n  face.backdown_weeks: {values: [20, 40, 60]}\nreplicates: 8192\n"
+    path = experiment_file(tmp_path, body)  # chunks of several seconds each
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(path), "--out",
+                             str(out), "--workers", "2", "--no-plots"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "sweep.json").is_file():
+        time.sleep(0.05)
+    time.sleep(0.5)  # the workers are inside their first chunks
+    os.kill(proc.pid, signal.SIGKILL)  # the sweep alone, not its process group
+    proc.wait()
+    import select
+
+    fd, closed = proc.stdout.fileno(), False
+    deadline = time.time() + 2.0  # end of file: when no process holds the pipe any more
+    while not closed and time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.time(), 0.0))
+        closed = bool(ready) and os.read(fd, 1 << 16) == b""
+    proc.stdout.close()
+    assert closed, "a helper process of the killed sweep still holds its output open"
