@@ -139,3 +139,15 @@ def test_a_damaged_results_folder_is_refused_clearly(results_dir, tmp_path, caps
     assert main(["explain", str(folder), "--run", "3"]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("argv", [
+    ["schema", "--out", "{tmp}/missing/folder/schema.json"],
+    ["schema", "--out", "{tmp}/afile/schema.json"],
+    ["validate", "{tmp}/afile/nothing.yaml"],
+])
+def test_file_system_errors_on_any_command_exit_2_in_one_line(argv, tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and str(tmp_path) in err, err
