@@ -175,14 +175,14 @@ def run_figure(model: LiveRun) -> Figure:
     t, horizon = model.week, model.horizon
     rec = model.recorder
     weeks = np.arange(t + 1)
-    fig = Figure(figsize=(7.6, 5.2))
+    fig = Figure(figsize=(8.2, 5.6))
     axes = fig.subplots(2, 3)
     for ax, side in zip(axes[0, :2], ("us", "cn"), strict=True):
         stacks = [s[side] for s in model.stacks[: t + 1]]
         names = list(stacks[0])
         ax.stackplot(weeks, *[[s[n] for s in stacks] for n in names], labels=names,
                      step="post", alpha=0.8)
-        ax.set_title(SIDE_STYLE[side][0] + ", %", fontsize=9)
+        ax.set_title(SIDE_STYLE[side][0].replace(" on ", " on\n") + ", %", fontsize=9)
         ax.legend(loc="upper right", fontsize=7)
     p = rec.paths
     for side in ("us", "cn"):
@@ -194,16 +194,16 @@ def run_figure(model: LiveRun) -> Figure:
         low = STANCE_ROWS[side]
         axes[1, 2].fill_between(weeks, low - 0.12, low + 0.12, step="post", color=colour,
                                 where=p[f"{side}_acknowledges"][: t + 1, 0] > 0.5, lw=0)
-    axes[0, 2].set_title("Pain this week, % of GDP a year", fontsize=9)
-    axes[1, 0].set_title("Cumulative pain, % of GDP-years", fontsize=9)
-    axes[1, 1].set_title("Face stock, public commitments", fontsize=9)
+    axes[0, 2].set_title("Pain this week\n(% of GDP a year)", fontsize=9)
+    axes[1, 0].set_title("Pain so far\n(% of GDP-years)", fontsize=9)
+    axes[1, 1].set_title("Face stock\n(public commitments)", fontsize=9)
     axes[1, 2].step(weeks, p["channel"][: t + 1, 0], where="post", color="black", lw=2,
                     label="channel level")
     axes[1, 2].set_yticks([STANCE_ROWS["cn"], STANCE_ROWS["us"], *range(5)],
                           ["China admits talks", "US admits talks", "none", "working",
                            "deputy", "minister", "leader"], fontsize=7)
     axes[1, 2].set_ylim(-1.4, 4.3)
-    axes[1, 2].set_title("Channel level; stance (bar: admits talks)", fontsize=9)
+    axes[1, 2].set_title("Channel; stance\n(bar: talks admitted)", fontsize=9)
     for ax in axes.flat:
         ax.set_xlim(0, horizon)
         ax.grid(alpha=0.3)
