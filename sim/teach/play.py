@@ -371,8 +371,14 @@ def debrief(game: Game, ensemble: Ensemble | None = None) -> str:
              f"{SIDES[me]}, the agent played {SIDES[rival]}.",
              f"Compared with {n} runs in which agents play both sides (same scenario, seed, "
              f"parameters and {m.week} weeks).", ""]
-    lines.append(f"  Your outcome: {outcome_words(outcome)}. Agents reached it in "
+    start = m.recorder.tariff
+    moves = ", ".join(f"{SIDES[side]}'s tariff {start[side][0, 0]:.0f}% -> "
+                      f"{float(row[f'{side}_tariff_final']):.0f}%" for side in ("us", "cn"))
+    lines.append(f"  Your outcome: {outcome_words(outcome)} ({moves}). Agents reached it in "
                  f"{shares.get(outcome, 0.0):.0%} of runs.")
+    if outcome == "escalation":
+        lines.append("  (The outcome classes the whole path: one side's sustained rise makes an "
+                     "escalation even where the other side's tariff fell.)")
     lines.append("  Agents' outcomes: " + ", ".join(
         f"{outcome_words(o)} {shares.get(o, 0.0):.0%}" for o in OUTCOMES))
     lines.append("")
