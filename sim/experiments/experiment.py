@@ -11,7 +11,6 @@ as a uniform index in [0, k) and floored, an integer one is rounded.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -216,9 +215,12 @@ def sample(experiment: Experiment) -> pd.DataFrame:
     s, factors = experiment.sampler, experiment.parameters
     names = list(factors)
     if s.kind == "grid":
-        axes = [f.values if f.values is not None else
-                list(np.linspace(f.range[0], f.range[1], f.levels)) for f in factors.values()]
-        raw = np.array(list(itertools.product(*axes)), dtype=float)
+        axes = [np.asarray(f.values if f.values is not None else
+                           np.linspace(f.range[0], f.range[1], f.levels), dtype=float)
+                for f in factors.values()]
+        # the full factorial in itertools.product's order (last factor fastest), built as
+        # one array rather than a tuple per point
+        raw = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
         return _finish(pd.DataFrame(raw, columns=names), factors, categorical_index=False)
     problem = salib_problem(experiment)
     if s.kind == "sobol":

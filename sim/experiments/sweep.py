@@ -67,24 +67,29 @@ class ChunkJob:
     overrides: tuple[dict[str, float], ...]  # per task
 
 
-def plan_chunks(n_points: int, replicates: int, chunk_runs: int = CHUNK_RUNS) -> list[list[Task]]:
-    """Fixed split of (point, replicate) into chunks of about ``chunk_runs`` runs; a point's
+def iter_chunks(n_points: int, replicates: int,
+                chunk_runs: int = CHUNK_RUNS) -> Iterator[list[Task]]:
+    """The fixed split of (point, replicate) into chunks of about ``chunk_runs`` runs, one
+    chunk at a time (a large design is never held as a list of tasks); a point's
     replicates are cut only at block boundaries."""
     piece = max(BLOCK, chunk_runs // BLOCK * BLOCK)
-    tasks = [Task(p, first, min(piece, replicates - first))
-             for p in range(n_points) for first in range(0, replicates, piece)]
-    chunks: list[list[Task]] = []
     current: list[Task] = []
     size = 0
-    for task in tasks:
-        if current and size + task.runs > chunk_runs:
-            chunks.append(current)
-            current, size = [], 0
-        current.append(task)
-        size += task.runs
+    for p in range(n_points):
+        for first in range(0, replicates, piece):
+            task = Task(p, first, min(piece, replicates - first))
+            if current and size + task.runs > chunk_runs:
+                yield current
+                current, size = [], 0
+            current.append(task)
+            size += task.runs
     if current:
-        chunks.append(current)
-    return chunks
+        yield current
+
+
+def plan_chunks(n_points: int, replicates: int, chunk_runs: int = CHUNK_RUNS) -> list[list[Task]]:
+    """``iter_chunks`` as a list (for small designs and tests)."""
+    return list(iter_chunks(n_points, replicates, chunk_runs))
 
 
 def run_chunk(job: ChunkJob) -> tuple[int, pd.DataFrame, pd.DataFrame]:
@@ -233,20 +238,23 @@ def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
     check_folder(folder, resume)
     points = sample(experiment)
     seed = scenario.seed if experiment.seed is None else experiment.seed
-    chunks = plan_chunks(len(points), experiment.replicates, chunk_runs)
-    workers = min(workers, len(chunks))  # never more workers than chunks
+    def chunks() -> Iterator[tuple[int, list[Task]]]:  # streamed, never held whole
+        return enumerate(iter_chunks(len(points), experiment.replicates, chunk_runs))
+
+    n_chunks = sum(1 for _ in chunks())
+    workers = min(workers, n_chunks)  # never more workers than chunks
     started = time.perf_counter()
     # the executor first: a scheduler that cannot be reached leaves no folder behind
     with executor_for(executor, workers, address) as pool, folder_lock(folder):
-        state = _start(folder, experiment, scenario, points, seed, len(chunks), chunk_runs,
+        state = _start(folder, experiment, scenario, points, seed, n_chunks, chunk_runs,
                        resume, command)
         done = set(state["completed"])
-        todo = [i for i in range(len(chunks)) if i not in done]
+        values = points.to_numpy(dtype=float)
         names = list(points.columns)
-        jobs = (ChunkJob(i, scenario, seed, tuple(experiment.outputs), tuple(chunks[i]),
-                         tuple({n: float(points.iloc[t.point][n]) for n in names}
-                               for t in chunks[i])) for i in todo)
-        total = sum(t.runs for i in todo for t in chunks[i])
+        jobs = (ChunkJob(i, scenario, seed, tuple(experiment.outputs), tuple(chunk),
+                         tuple(dict(zip(names, values[t.point].tolist(), strict=True))
+                               for t in chunk)) for i, chunk in chunks() if i not in done)
+        total = sum(t.runs for i, chunk in chunks() if i not in done for t in chunk)
         bar = _bar(total, progress)
         try:
             running: set[Future] = set()
@@ -263,7 +271,7 @@ def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
         state["finished"] = True
         state["seconds_last_session"] = round(seconds, 3)
         _write_json(folder / STATE_FILE, state)
-    return SweepResult(folder, total, len(chunks), len(done), seconds)
+    return SweepResult(folder, total, n_chunks, len(done), seconds)
 
 
 def _collect(running: set[Future], folder: Path, state: dict, bar, how) -> set[Future]:
