@@ -172,6 +172,10 @@ CASES = (
          "deal_by_26", -1,
          "a side that expects the rival to give in at once holds out for it, and so does "
          "the rival (lit-camerer-ho-chong2004, lit-abreu-gul2000)"),
+    Case("rivals taken for deeper thinkers", {"decision.hierarchy_tau": 4.0}, "deal_by_26",
+         +1,
+         "a rival taken to count on its own hopes of holding out is expected to give in "
+         "later, so waiting for it is worth less (lit-camerer-ho-chong2004)"),
     Case("no bargaining chips", {"moves.chips": 0}, "us_cut_by_26", +1,
          "a side that does not price what a cut gives away cuts sooner (lit-schelling1960)"),
     Case("no bargaining chips: fewer deals", {"moves.chips": 0}, "deal_by_26", -1,
