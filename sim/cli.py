@@ -304,7 +304,7 @@ def _simulate(args: argparse.Namespace, scenario, overrides: dict[str, float],
     on a terminal unless ``--no-progress``."""
     from sim.experiments.ensemble import FAN_RUNS, run_ensemble
 
-    progress = not args.no_progress and sys.stderr.isatty()
+    progress = not args.no_progress  # a bar on a terminal, lines in a log
     return run_ensemble(scenario, runs=args.runs, seed=args.seed, overrides=overrides,
                         path_sample=path_sample,
                         fan_runs=FAN_RUNS if fan_runs is None else fan_runs, progress=progress)
@@ -367,7 +367,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     runs = args.runs or scenarios[0].runs
     seed = scenarios[0].seed if args.seed is None else args.seed
     comparison = run_comparison(scenarios, runs=runs, seed=seed, overrides=overrides,
-                                progress=not args.no_progress and sys.stderr.isatty())
+                                progress=not args.no_progress)
     text = format_comparison(comparison)
     try:
         written = write_comparison(comparison, text, out, command=args.argv,

@@ -309,7 +309,7 @@ def test_an_interrupted_sweep_says_what_it_kept(tmp_path, capsys, monkeypatch):
 
 
 def test_progress_lines_when_output_is_not_a_terminal():
-    from sim.experiments.sweep import ProgressLines
+    from sim.experiments.progress import ProgressLines
 
     now, lines = [0.0], []
     bar = ProgressLines(1000, clock=lambda: now[0], write=lines.append)
@@ -323,6 +323,22 @@ def test_progress_lines_when_output_is_not_a_terminal():
     assert lines[0] == "sweep: 400 of 1,000 runs (40%), 10 runs/s, 60 s left"
     assert lines[-1] == "sweep: 500 of 1,000 runs (50%) in 50.0 s"
     assert len(lines) == 2
+    quiet = []
+    short = ProgressLines(10, clock=lambda: 1.0, write=quiet.append, desc="simulating",
+                          unit="batch-weeks")
+    short.update(10)
+    short.close()
+    assert quiet == []  # a job shorter than one interval prints nothing
+
+
+def test_a_run_into_a_log_gets_progress_lines(tmp_path, monkeypatch, capsys):
+    from sim.experiments import progress
+
+    monkeypatch.setattr(progress.ProgressLines, "every", 0.0)  # a line every week
+    assert main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "--runs", "10",
+                 "--out", str(tmp_path / "r")]) == 0
+    err = capsys.readouterr().err  # pytest's capture is not a terminal
+    assert "simulating: 52 of 52 batch-weeks (100%)" in err
 
 
 def test_an_empty_out_is_refused(tmp_path, capsys, monkeypatch):

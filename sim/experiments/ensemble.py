@@ -172,8 +172,7 @@ def run_ensemble(scenario: Scenario, *, runs: int | None = None, seed: int | Non
 
 
 def _progress_bar(total: int, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm import tqdm
+    """Progress in weeks simulated, summed over batches (``sim.experiments.progress``)."""
+    from sim.experiments.progress import progress_bar
 
-    return tqdm(total=total, unit="week", desc="simulating", leave=False, mininterval=0.5)
+    return progress_bar(total, enabled, desc="simulating", unit="batch-weeks")

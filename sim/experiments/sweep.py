@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.experiments.experiment import Experiment, sample
+from sim.experiments.progress import progress_bar
 from sim.io.scenario import Scenario
 from sim.model.model import BLOCK, TradeWarModel
 
@@ -395,54 +396,8 @@ def _start(folder: Path, experiment: Experiment, scenario: Scenario, points: pd.
 
 
 def _bar(total: int, enabled: bool):
-    """A progress bar on a terminal; elsewhere (a pipe, a log, CI) a line every
-    ``ProgressLines.every`` seconds."""
-    if not enabled:
-        return None
-    import sys
-
-    if not sys.stderr.isatty():
-        return ProgressLines(total)
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="run", unit_scale=True, desc="sweep", smoothing=0.1)
-
-
-class ProgressLines:
-    """Progress as plain lines (runs done, rate, time left) for output that is not a
-    terminal, at most one line per ``every`` seconds, and one at the end."""
-
-    every = 30.0
-
-    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic,
-                 write: Callable[[str], None] | None = None) -> None:
-        import sys
-
-        self.total, self.done, self.clock = total, 0, clock
-        self.write = write or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.start = self.last = clock()
-
-    def update(self, runs: int) -> None:
-        self.done += runs
-        now = self.clock()
-        if now - self.last >= self.every:
-            self.last = now
-            self.write(self.line(now))
-
-    def line(self, now: float) -> str:
-        elapsed = max(now - self.start, 1e-9)
-        rate = self.done / elapsed
-        left = (self.total - self.done) / rate if rate > 0 else float("inf")
-        eta = f"{left:,.0f} s left" if left != float("inf") else "time left unknown"
-        share = self.done / self.total if self.total else 1.0
-        return (f"sweep: {self.done:,} of {self.total:,} runs ({share:.0%}), "
-                f"{rate:,.0f} runs/s, {eta}")
-
-    def close(self) -> None:
-        if self.done:
-            share = self.done / self.total if self.total else 1.0
-            self.write(f"sweep: {self.done:,} of {self.total:,} runs ({share:.0%}) in "
-                       f"{self.clock() - self.start:,.1f} s")
+    """Progress of a sweep's runs (``sim.experiments.progress``)."""
+    return progress_bar(total, enabled, desc="sweep", unit="runs")
 
 
 # --- reading results ---------------------------------------------------------------------
