@@ -67,6 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
                       "diagnosis.txt (default: none); must not exist")
     diag.set_defaults(handler=cmd_diagnose)
 
+    tgt = sub.add_parser("targets", help="measure the calibration targets: how often runs "
+                         "show the patterns the documents report",
+                         description="Run the targets file's scenario and print, for each "
+                         "pattern the five documents report, the share of runs whose state "
+                         "shows it at its date, with an interval, and whether the documents' "
+                         "history counts as a typical run (share >= min_share).")
+    tgt.add_argument("targets", help="targets YAML file (e.g. calibration/targets.yaml)")
+    tgt.add_argument("--runs", type=_bounded_int(1, 1_000_000), default=2000,
+                     help="runs (default 2000)")
+    _seed_and_set(tgt, "seed (default: the scenario's)",
+                  "override a parameter by dotted name (repeatable)")
+    tgt.set_defaults(handler=cmd_targets)
+
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and "
                           "compare their outcomes",
                           description="Run every scenario with the same seed and runs, print "
@@ -342,6 +355,17 @@ def unwritable(out: Path, exc: OSError) -> InputError:
 def _print_rate(ensemble) -> None:
     rate = ensemble.n_runs / ensemble.seconds if ensemble.seconds else float("nan")
     print(f"\n{ensemble.n_runs:,} runs in {ensemble.seconds:.1f} s ({rate:,.0f} runs/s)")
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from sim.experiments.targets import format_results, load_targets, measure
+
+    targets, scenario = load_targets(args.targets)
+    overrides = parse_sets(args.sets)
+    seed = scenario.seed if args.seed is None else args.seed
+    results = measure(targets, scenario, runs=args.runs, seed=seed, overrides=overrides)
+    print(format_results(results, scenario, args.runs, seed))
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
