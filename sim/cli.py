@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__
-from sim.io.yamlio import InputError, Problem
-from sim.io.yamlio import printable as yamlio_printable
+from sim.io.yamlio import InputError, Problem, printable
 
 EXIT_INPUT = 2
 
@@ -40,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:  # the file system: read-only, full, a file where a folder goes
         what = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
-        print(f"tradewar: {yamlio_printable(what)}", file=sys.stderr)
+        print(f"tradewar: {printable(what)}", file=sys.stderr)
         return EXIT_INPUT
 
 
@@ -287,7 +286,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     text, written = _write_run(args, ensemble, out)
     print(text)
     _print_rate(ensemble)
-    print(f"results: {written}/  ({', '.join(sorted(p.name for p in written.iterdir()))})")
+    print(_written(written))
     return 0
 
 
@@ -306,8 +305,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     _print_rate(ensemble)
     if out is not None:
         _, written = _write_run(args, ensemble, out, {"diagnosis.txt": diagnosis.text})
-        print(f"results: {written}/  "
-              f"({', '.join(sorted(p.name for p in written.iterdir()))})")
+        print(_written(written))
     return 0
 
 
@@ -343,6 +341,11 @@ def _write_run(args: argparse.Namespace, ensemble, out: Path,
     except OSError as exc:
         raise unwritable(out, exc) from None
     return text, written
+
+
+def _written(folder: Path) -> str:
+    """The closing ``results:`` line: the folder and every file written into it."""
+    return f"results: {folder}/  ({', '.join(sorted(p.name for p in folder.iterdir()))})"
 
 
 def unwritable(out: Path, exc: OSError) -> InputError:
@@ -469,10 +472,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     experiment, scenario = load_experiment(args.experiment)
     folder = Path("results") / experiment.name if args.out is None else args.out
-    if str(folder) in ("", "."):
-        check_out(folder)  # refused: an empty --out would use the current folder
-    if not folder.exists():
-        check_out(folder)  # no part of its path may be a file
+    if str(folder) in ("", ".") or not folder.exists():
+        check_out(folder)  # not the current folder; no part of its path may be a file
     cores = os.cpu_count() or 1
     if args.executor == "local" and args.workers > MAX_WORKERS_PER_CORE * cores:
         raise InputError.single("--workers", f"{args.workers} local worker processes on "
@@ -628,13 +629,12 @@ def _from_results(folder: Path, run: int):
         raise InputError.single(str(folder / RUNS_FILE), f"has {len(runs):,} rows, the "
                                 f"manifest says {manifest['runs']:,}; the results directory "
                                 "was edited")
-    for key in ("parameters_changed",):
-        for name, value in manifest[key].items():
-            try:
-                parameters_check(name, value)
-            except (KeyError, ValueError) as exc:
-                raise InputError.single(str(manifest_path), f"{exc.args[0]}; the manifest "
-                                        "was edited", field_name=f"{key}.{name}") from None
+    for name, value in manifest["parameters_changed"].items():
+        try:
+            parameters_check(name, value)
+        except (KeyError, ValueError) as exc:
+            raise InputError.single(str(manifest_path), f"{exc.args[0]}; the manifest was "
+                                    "edited", field_name=f"parameters_changed.{name}") from None
     overrides = {k: v for k, v in manifest["parameters_changed"].items()
                  if k not in scenario.overrides}
     return scenario, manifest["seed"], overrides, runs.iloc[run]
