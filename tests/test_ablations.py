@@ -57,6 +57,16 @@ METRICS = {
 """Per-run 0/1 indicators the cases compare (from runs.parquet and the tariff paths)."""
 
 
+UNTRADED = ("no package that can be signed within the year lifts this tool: China's films, "
+            "farm, yuan and Treasury measures end only in a lasting comprehensive "
+            "agreement, which needs deal.drafting_weeks (130) of official talks first "
+            "(us-deal-2-3-years). Its pain is the same under every option a side weighs, "
+            "so it changes no choice; the package space, not the coercion mechanism, is "
+            "what is missing (tools traded one by one, e.g. soybean purchases for a tariff "
+            "cut, us-farm-purchase-demand)")
+"""Why China's untraded tools move nothing (the films, soybean, yuan and Treasury cases)."""
+
+
 @dataclass(frozen=True)
 class Case:
     """One ablation: ``changed`` against ``base`` overrides, the metric, the direction
@@ -94,15 +104,18 @@ CASES = (
     Case("noisier ratification", {"ratification.noise": 12.0}, "deal_by_26", -1,
          "involuntary defection shrinks the win-set (lit-putnam1988)"),
     Case("relative-gains preference", {"decision.relative_loss_weight": 1.0}, "deal_by_26", -1,
-         "caring about the rival's loss makes cooperation harder (lit-grieco1988)",
-         disagrees="deals do come later (median week 19 -> 22; soft/soft pairs 5 -> 13, "
-                   "4,000 runs), but a unilateral cut, which helps the rival more than "
-                   "oneself, all but stops (de-escalation alone 7.2% -> 2.0% of runs), so "
-                   "runs that ended in a lone step-down end in a deal instead and the share "
-                   "by week 26 does not fall (77% -> 78%)"),
+         "caring about the rival's loss makes cooperation harder (lit-grieco1988)"),
     Case("US export controls bite harder", {"ntm.export_controls.target_pain": 0.5},
          "deal_by_26", +1,
-         "coercion raises the target's cost of holding out (lit-eaton-engers1992)"),
+         "coercion raises the target's cost of holding out (lit-eaton-engers1992)",
+         disagrees="squeezed harder, China holds out for a deal that eases the controls "
+                   "(partial cuts with tools traded: 0% -> 6% of runs) instead of the one "
+                   "that leaves them (the US cuts to the floor, China part way: 84% -> 68%), "
+                   "and its first cuts by week 13 fall from 53% to 23% of runs; deals by "
+                   "week 26 fall 10 points. In the war of attrition a side's concession "
+                   "rate is set by its rival's payoffs (lit-abreu-gul2000): more pain on "
+                   "China makes the US wait for it, and China waits for the deal that ends "
+                   "the pain"),
     Case("no answer expected to an escalation", {"us.answers_escalation": 0.0,
                                                  "cn.answers_escalation": 0.0},
          "us_hiked", +1,
@@ -114,35 +127,28 @@ CASES = (
     Case("face never fades", {"face.decay": 1.0}, "deal_by_26", -1,
          "a face stock that does not fade keeps backing down dear (lit-fearon1994)"),
     Case("rare-earth curbs bite harder", {"ntm.rare_earth.target_pain": 0.3}, "deal_by_26", +1,
-         "coercion raises the target's cost of holding out (lit-eaton-engers1992)"),
+         "coercion raises the target's cost of holding out (lit-eaton-engers1992)",
+         disagrees="the same mechanism as for export controls, the other way round: the "
+                   "squeezed US holds out for a deal that lifts the curbs (the pause, partial "
+                   "cuts with tools traded) rather than the one that leaves them (84% -> 80% "
+                   "of runs), and China waits for the squeezed US; the median deal comes two "
+                   "weeks later and deals by week 26 fall 3 points"),
     Case("curbs on US films bite harder", {"ntm.films.target_pain": 0.1}, "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992)",
-         disagrees="the curbs are lifted only in the comprehensive packages: the US holds "
-                   "out for one of them (deals in which the US gives more, which leave the "
-                   "curbs in force, fall by 16 points) and China, expecting the squeezed US "
-                   "to give in sooner, holds out too (a side's concession rate is set by its "
-                   "rival's payoffs in the war of attrition, lit-abreu-gul2000), so both cut "
-                   "later (US cut by week 13 -5 points) and deals by week 26 do not move"),
+         disagrees=UNTRADED),
     Case("soybean purchases diverted from the start", {"initial.cn_farm_diversion": 1},
          "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992, "
          "cn-soy-diversion)",
-         disagrees="the same mechanism as for films: the diversion ends only in a deal that "
-                   "lifts China's tools, which the US then holds out for, while China "
-                   "expects the US to give in sooner and waits (both sides' cuts by week 13 "
-                   "fall 4-5 points); deals by week 26 fall 2 points"),
+         disagrees=UNTRADED),
     Case("yuan weakened from the start", {"initial.cn_yuan": 1}, "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992, "
          "cn-yuan-option)",
-         disagrees="the yuan costs China as much as the US (ntm.yuan.own_cost = target_pain), "
-                   "so both sides' stakes rise and each expects the other to give in sooner: "
-                   "deals by week 26 fall 2 points, and deals in which the US gives more by 13"),
+         disagrees=UNTRADED),
     Case("Treasuries sold from the start", {"initial.cn_treasuries": 1}, "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992, "
          "cn-treasuries-option)",
-         disagrees="as for films: the US holds out for a deal that lifts the sales (deals in "
-                   "which the US gives more, which leave them in force, fall 16 points) and "
-                   "China waits for the squeezed US; deals by week 26 do not move"),
+         disagrees=UNTRADED),
     Case("anti-transshipment clauses from the start", {"initial.us_transshipment": 1},
          "deal_by_26", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992, "
@@ -150,24 +156,37 @@ CASES = (
     Case("no harvest deadline", {"us.harvest_salience": 1.0}, "deal_by_4", -1,
          "a focal date raises the cost of waiting past it (lit-roth1988, us-farmers-harvest)",
          scenario="talk_dont_yield",
-         disagrees="from September the harvest weeks make US farm losses weigh double, and "
-                   "the US holds out for a deal that ends the soybean diversion while China, "
-                   "expecting the pressed US to give in, waits for it: deals by week 4 are "
-                   "2.6 points more frequent without the harvest's weight, not fewer"),
+         disagrees="the harvest weights US farm losses, which come from China's diverted "
+                   "soybean buying; no package that can be signed within the year ends the "
+                   "diversion (only a lasting comprehensive agreement does, after "
+                   "deal.drafting_weeks of talks), so the extra weight is the same under "
+                   "every option and the deadline changes no choice (deals by week 4 "
+                   "+0.2 points)"),
+    Case("a complete agreement drafted at once", {"deal.drafting_weeks": 0}, "deal_by_26",
+         +1,
+         "a lasting deal that can be signed as soon as both want it is a larger prize to "
+         "settle for, within reach sooner (us-deal-2-3-years, lit-powell2006)",
+         disagrees="at best response it agrees (deals at the horizon 47% -> 87% of runs), "
+                   "but at the default precision both sides hold out for the comprehensive "
+                   "agreement once it is open (it lifts all of China's tools and eases "
+                   "export controls: 58% of runs sign it) instead of settling on the US "
+                   "cutting to the floor (84% -> 18%); the median deal comes in week 18, "
+                   "not 14, and deals by week 26 fall 8 points. A larger prize lengthens a "
+                   "war of attrition (lit-fudenberg-tirole1986): the expectation written "
+                   "here was the wrong one for deals by week 26, and is kept as written"),
     Case("the weaker side concedes at once", {"decision.outlast": 1}, "deal_by_26", +1,
          "a side that would give in first gains nothing by waiting (lit-abreu-gul2000)"),
     Case("complete information", {"decision.known_types": 1}, "deal_by_26", +1,
          "private resolve is what delays agreement (lit-fearon1995)",
-         disagrees="with types known, soft/soft pairs deal later (median week 5 -> 8; by "
-                   "week 26 99% -> 91% of runs, 4,000 runs) while hardline/hardline pairs "
-                   "deal a little sooner (17% -> 23%): a side that knows its rival is soft "
-                   "expects it to give in and holds out for it, and two soft sides wait for "
-                   "each other.  The forecast of when the rival gives in is bounded "
-                   "(decision.reasoning_level, a cognitive hierarchy), so knowing the types "
-                   "removes the uncertainty about resolve but not the miscoordination of "
-                   "two sides each taking the other for a shallower thinker; Fearon's "
-                   "result that complete information removes delay needs equilibrium "
-                   "forecasts"),
+         disagrees="with types known, deals by week 26 fall in every pairing (soft/soft "
+                   "99% -> 94%, firm/firm 89% -> 73%, hardline/hardline 42% -> 36%; 4,000 "
+                   "runs): a side that knows its rival is soft expects it to give in and "
+                   "holds out for it, and two soft sides wait for each other. The forecast "
+                   "of when the rival gives in is bounded (decision.reasoning_level, a "
+                   "cognitive hierarchy), so knowing the types removes the uncertainty "
+                   "about resolve but not the miscoordination of two sides each taking the "
+                   "other for a shallower thinker; Fearon's result that complete "
+                   "information removes delay needs equilibrium forecasts"),
     Case("naive forecast of the rival's concession", {"decision.reasoning_level": 1},
          "deal_by_26", -1,
          "a side that expects the rival to give in at once holds out for it, and so does "
@@ -179,13 +198,19 @@ CASES = (
     Case("no bargaining chips", {"moves.chips": 0}, "us_cut_by_26", +1,
          "a side that does not price what a cut gives away cuts sooner (lit-schelling1960)"),
     Case("no bargaining chips: fewer deals", {"moves.chips": 0}, "deal_by_26", -1,
-         "tariffs kept as chips are there to be traded in a deal (lit-schelling1960)"),
+         "tariffs kept as chips are there to be traded in a deal (lit-schelling1960)",
+         disagrees="without chips the US cuts more on its own (US cut by week 26: +11 "
+                   "points), but the deal both sides settle on is the same (the US cuts to "
+                   "the floor, China part way, 84% of runs either way) and comes at the "
+                   "same time: cuts made first are not missed in it, because the deal sets "
+                   "the layers' targets whatever they stand at"),
     Case("rare-earth curbs bite harder: US cuts", {"ntm.rare_earth.target_pain": 0.3},
          "us_cut_by_13", +1,
          "coercion raises the target's cost of holding out (lit-eaton-engers1992)",
          disagrees="a unilateral US cut does not end the curbs, only a deal that lifts them "
-                   "does: the US holds out for such a deal (its attrition value rises) instead "
-                   "of cutting early (us_cut_by_13 29% -> 26%)"),
+                   "does (the pause, partial cuts with tools traded): the US holds out for "
+                   "such a deal (its value of holding out rises) instead of cutting early "
+                   "(US cut by week 13: 43% -> 35%)"),
 )
 
 
@@ -279,16 +304,18 @@ def report() -> str:
         if case.disagrees:
             notes.append(f"- **{case.name}**: {case.disagrees}.")
     lines += ["", "## Where the model disagrees, and the mechanism responsible", "", *notes,
-              "", "China's coercive tools (films, soybeans, the yuan, Treasuries, rare earths "
-              "on US cuts) and the harvest deadline fail in one way: more pain on the US makes "
-              "the US hold out for a deal that lifts it, and makes China, forecasting that "
-              "the squeezed US will give in, wait for it. The US's own tools (export "
-              "controls, transshipment clauses) work as coercion because the deals that ease "
-              "them are the ones China holds out for anyway. In the war of attrition a side's "
-              "concession rate is set by its rival's payoffs (lit-abreu-gul2000), so the "
-              "theory itself does not say coercion speeds a deal; what it says it changes is "
-              "who gives more, which the package space (sim.model.packages: China's tools are "
-              "lifted only in comprehensive packages) limits.",
+              "", "The coercive tools fail in two ways. Tools that a deal within reach can "
+              "lift (rare earths, which the pause and the partial cuts with tools lift; US "
+              "export controls, which they ease) make the squeezed side hold out for that "
+              "deal, and its rival, forecasting that the squeezed side will give in, wait "
+              "for it: in the war of attrition a side's concession rate is set by its "
+              "rival's payoffs (lit-abreu-gul2000), so the theory itself does not say "
+              "coercion speeds a deal; what it says it changes is who gives more. Tools "
+              "that no deal within reach lifts (China's films, soybean, yuan and Treasury "
+              "measures, lifted only in a lasting comprehensive agreement, which needs "
+              "deal.drafting_weeks of official talks) change no choice at all, and with "
+              "them the harvest deadline, whose weight falls on the diverted soybeans. "
+              "The package space (sim.model.packages) is the lead: tools traded one by one.",
               "", "Nothing was retuned to turn a disagreement round; each is a lead for the "
               "next model change."]
     return "\n".join(lines) + "\n"

@@ -155,12 +155,18 @@ def test_answers_to_proposals_are_told_each_week_they_happen(baseline):
         row = story.paths.iloc[t]
         for side in ("us", "cn"):
             answer, gain = str(row[f"{side}_answer"]), float(row[f"{side}_answer_gain"])
-            if answer == "accept":
+            if answer == "accept" and gain >= 0:
                 said = (f"{who[side]} accepts the {rival[side]} proposal (gain {gain:+.1f} "
                         "weeks of pain over holding out)")
-            elif answer == "reject":
+            elif answer == "accept":  # a noisy acceptance says it was against the margin
+                said = (f"{who[side]} accepts the {rival[side]} proposal (although it would "
+                        f"lose {-gain:.1f} weeks of pain against holding out)")
+            elif answer == "reject" and gain <= 0:
                 said = (f"{who[side]} turns down the {rival[side]} proposal (it would lose "
                         f"{-gain:.1f} weeks of pain by accepting)")
+            elif answer == "reject":
+                said = (f"{who[side]} turns down the {rival[side]} proposal (although "
+                        f"accepting would gain it {gain:+.1f} weeks of pain)")
             else:
                 continue
             assert said in _week_block(text, t - 1)
@@ -191,7 +197,12 @@ def test_forced_and_proposed_steps_say_so_at_the_scenario_week(capsys):
             said, event = week_sentence(row, side, modes), str(row[f"{side}_event"])
             if event:
                 assert "bounded-rationality" not in said
-                if modes[event] == "forced":
+                if modes[event] == "forced" and not np.isfinite(row[f"{side}_margin"]):
+                    # bound by a deal in force, the agent would not have escalated
+                    assert (f"forced by the scenario step '{event}'; not a move it would "
+                            "have had on its own menu" in said)
+                    seen["forced"] += 1
+                elif modes[event] == "forced":
                     assert f"forced by the scenario step '{event}'; its own rating: " in said
                     seen["forced"] += 1
                 else:

@@ -233,6 +233,7 @@ class TestWinSet:
         and nothing changes."""
         k = PACKAGE_INDEX["comprehensive_controls"]
         m = model(runs=6, **{"initial.channel": 4, "decision.best_response": 1,
+                             "deal.drafting_weeks": 0,
                              "decision.ratification_threshold": 0.0,
                              "face.leak_probability": 0.0})
         m.cn.face = np.array([0.0, 2.0, 5.0, 12.0, 20.0, 40.0], dtype=FLOAT)
@@ -275,8 +276,10 @@ def observed(side: str, move: str, runs: int = 8,
              no_escalation: bool = False) -> tuple[TradeWarModel, np.ndarray]:
     """The rival's belief about ``side`` after it makes ``move`` in the first week, chosen
     freely (logit, default precision) as far as the observer can tell; and the prior.
-    ``no_escalation``: every tool already in full use and the US at its ceiling."""
-    m = model(runs=runs)
+    ``no_escalation``: every tool already in full use and the US at its ceiling, and a
+    lasting comprehensive agreement open from the start (no drafting time), so that soft
+    types have a deal worth conceding to in the first week."""
+    m = model(runs=runs, **({"deal.drafting_weeks": 0} if no_escalation else {}))
     if no_escalation:
         for gov in m.governments:
             for name in gov.tools:
@@ -465,15 +468,16 @@ class TestLogitChoice:
 # --- regression pin ------------------------------------------------------------------------
 BASELINE_WEEKS = [
     # (US move, its package/level, US answer, China's move, its argument, China's answer)
+    # regenerated when a lasting comprehensive agreement came to need drafting time
+    # (deal.drafting_weeks) and a deal in force came to bind against escalation
     ("hold", -1, 0, "hold", -1, 0),
     ("hold", -1, 0, "hold", -1, 0),
     ("offer_private", PACKAGE_INDEX["us_gives_more"], 0, "hold", -1, 0),
     ("hold", -1, 0, "hold", -1, ACCEPT),
-    ("offer_private", PACKAGE_INDEX["comprehensive_controls"], 0,
-     "offer_private", PACKAGE_INDEX["comprehensive_controls"], 0),
-    ("hold", -1, ACCEPT, "hold", -1, ACCEPT),
-    ("step_down_matched", -1, 0, "step_down_matched", -1, 0),
-    ("hold", -1, 0, "hold", -1, 0),
+    ("offer", PACKAGE_INDEX["truce_fentanyl"], 0, "step_down_alone", -1, 0),
+    ("step_down_alone", -1, 0, "step_down_alone", -1, REJECT),
+    ("step_down_alone", -1, 0, "step_down_alone", -1, 0),
+    ("step_down_alone", -1, 0, "hold", -1, 0),
 ]
 
 

@@ -38,7 +38,10 @@ from sim.model.transitions import layer_target
 
 RUNS = 4
 # deals stand once made, and nothing leaks, unless a test says otherwise
-STEADY = {"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0}
+# no reneging, and every package open from the start (no drafting time for a lasting
+# comprehensive agreement: tests/test_drafting.py tests that), so each move's mechanics
+# can be tested on any package
+STEADY = {"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0, "deal.drafting_weeks": 0}
 QUIET = {**STEADY, "face.leak_probability": 0.0}
 RATIFIED = {"decision.ratification_threshold": 0.0}  # every deal signed is carried out
 

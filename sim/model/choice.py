@@ -42,7 +42,7 @@ def choose(me: Government, ctx: WeekContext) -> None:
         if move.answer:
             table.append(None)
             continue
-        ok = move.available(me, ctx)
+        ok = move.chosen_freely(me, ctx)
         if not ok.any():
             table.append(None)
             continue

@@ -146,6 +146,7 @@ class WeekContext:
         self.acknowledged = {gov.side: gov.acknowledges for gov in (model.us, model.cn)}
         self.pressure = {gov.side: gov.pressure(p["pressure.gain"]) for gov in model.governments}
         self.paused = bool((model.truce_left > 0).any())
+        self.bound = {gov.side: model.bound_by_deal(gov.side) for gov in model.governments}
 
     def packages_in(self, k: Array) -> list[int]:
         """The packages (indices, -1 for none left out) found in ``k``, one per run, in

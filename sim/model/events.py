@@ -304,4 +304,7 @@ class EventBook:
             target = ctx.channel_target[me.side]
             return target, ctx.channel < 4, priced(move, channel_terms(me, ctx, target), ctx)
         ok = move.available(me, ctx)
-        return np.full(n, -1), ok, (table[i] if table else None)
+        terms = table[i] if table else None
+        if terms is None and table and ok.any():  # not on the agent's own menu this week
+            terms = priced(move, move.terms(me, ctx), ctx)
+        return np.full(n, -1), ok, terms

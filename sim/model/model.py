@@ -118,6 +118,9 @@ class TradeWarModel(mesa.Model):
         self.governments = (self.us, self.cn)
         self.channel = np.full(runs, int(p["initial.channel"]), dtype=np.int8)
         self.truce_left = np.zeros(runs, dtype=np.int16)
+        # weeks of official talks held so far: a lasting comprehensive agreement needs
+        # ``deal.drafting_weeks`` of them before it can be signed (us-deal-2-3-years)
+        self.groundwork = np.full(runs, p["initial.talks_weeks"], dtype=FLOAT)
         self.in_force = np.zeros((len(PACKAGES), runs), dtype=bool)
         self.concluded = np.zeros((len(PACKAGES), runs), dtype=bool)
         self._truce_snapshot: dict[str, Array] = {}
@@ -199,8 +202,10 @@ class TradeWarModel(mesa.Model):
     # --- deals --------------------------------------------------------------------------
     def package_open(self, k: int) -> Array:
         """Runs in which package ``k`` can be put forward: no comprehensive deal is in
-        force, the package would still change something, and a pause can be agreed only
-        when none runs or the one that runs is near its end (a renewal)."""
+        force, the package would still change something, a pause can be agreed only
+        when none runs or the one that runs is near its end (a renewal), and a lasting
+        comprehensive agreement only once official talks have run long enough to draft it
+        (``deal.drafting_weeks``; us-deal-2-3-years, us-multi-step)."""
         if self._open is None:
             self._open = self._packages_open()
         return self._open[k]
@@ -208,6 +213,7 @@ class TradeWarModel(mesa.Model):
     def _packages_open(self) -> Array:
 
         p = self.p
+        drafted = self.groundwork >= p["deal.drafting_weeks"]
         done = np.zeros(self.n, dtype=bool)
         for k, pkg in enumerate(PACKAGES):
             if pkg.channel == 4:
@@ -226,7 +232,21 @@ class TradeWarModel(mesa.Model):
                 changes |= self.truce_left > 0  # a renewal extends the pause
             else:
                 ok = ~self.in_force[k]
+            if pkg.channel == 4:
+                ok = ok & drafted
             out[k] = ok & changes & ~done
+        return out
+
+    def bound_by_deal(self, side: str) -> Array:
+        """Runs in which a deal in force sets ``side``'s broad layer: a pause that runs or
+        a lasting deal that cut it.  A bound side does not escalate; a deal breaks only by
+        reneging (``deal.renege_hazard``, lit-bown-phase-one), not by a week's move."""
+        layer = "reciprocal" if side == "us" else "retaliatory"
+        out = self.truce_left > 0
+        for k, pkg in enumerate(PACKAGES):
+            if not pkg.temporary and layer in (pkg.us_layers if side == "us"
+                                               else pkg.cn_layers):
+                out = out | self.in_force[k]
         return out
 
     def channel_targets(self) -> dict[str, Array]:
@@ -509,6 +529,7 @@ class TradeWarModel(mesa.Model):
         if expired.any():
             self._restore(self._truce_snapshot, expired, only=PAUSED)
             self.recorder.expired |= expired
+        self.groundwork = self.groundwork + (self.channel >= 2)
         # reneging (lit-bown-phase-one) and the US reopening a deal (us-inconsistent-demands)
         u, who = self.uniform(), self.uniform()
         standing = self.in_force.any(axis=0) | (self.truce_left > 0)

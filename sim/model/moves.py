@@ -39,6 +39,11 @@ class Move:
     commitment: ClassVar[bool] = False  # a public commitment: adds to the face stock
     cites: ClassVar[tuple[str, ...]] = ()
 
+    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
+        """Where the agent itself may choose the move (``available`` unless a move says
+        otherwise)."""
+        return self.available(me, ctx)
+
     def available(self, me: Government, ctx: WeekContext) -> Array:
         """Runs in which the move can be made."""
         raise NotImplementedError
@@ -118,6 +123,12 @@ class Escalate(Move):
             return ((me.layers["reciprocal"] < ctx.p["us.max_reciprocal"])
                     | np.logical_or.reduce([me.tools[t] < 1.0 for t in me.spec.tools]))
         return np.logical_or.reduce([me.tools[t] < 1.0 for t in CN_TOOLS])
+
+    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
+        """A side bound by a deal in force does not choose to escalate: breaking a deal is
+        reneging (``deal.renege_hazard``), not a week's move.  A scenario may still force
+        an escalation, and a human player may still make one."""
+        return self.available(me, ctx) & ~ctx.bound[me.side]
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         key = f"escalate:{me.side}"

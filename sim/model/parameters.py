@@ -110,6 +110,10 @@ PARAMS: tuple[Param, ...] = (
     _p("initial.cn_face", len(CN_COMMITMENT_EVENTS), "commitments", 0, 100,
        "China's face stock: public vows and denials, one unit per event",
        *CN_COMMITMENT_EVENTS),
+    _p("initial.talks_weeks", 0, "weeks", 0, 520,
+       "weeks of official talks (deputy level or above) already held towards a lasting "
+       "agreement", "cn-deny-talks-fm-apr28", "cn-negotiation-definition",
+       "us-waiting-for-call", integer=True),
     _p("initial.weeks_since_shock", 0, "weeks", 0, 520,
        "weeks since the tariffs reached this level (drives trade adjustment)",
        "us-tariff-total-145", integer=True),
@@ -384,6 +388,11 @@ PARAMS: tuple[Param, ...] = (
        "lit-eo14257", "us-pause-others-90d"),
     _p("deal.pause_weeks", 13, "weeks", 1, 104, "length of a tariff pause (90 days)",
        "us-pause-others-90d", integer=True),
+    _p("deal.drafting_weeks", 130, "weeks", 0, 520,
+       "weeks of official talks a lasting comprehensive agreement takes to negotiate before "
+       "it can be signed (2.5 years: the midpoint of Bessent's two to three years); pauses, "
+       "partial deals and single items need none", "us-deal-2-3-years", "us-multi-step",
+       "wu-ministerial-then-leader", integer=True, sweep=(104, 156)),
     _p("deal.us_floor", 10, "pp", 0, 100,
        "US reciprocal layer left after a comprehensive deal (down, but not to zero)",
        "us-not-zero", "lit-eo14257"),
