@@ -18,7 +18,8 @@ from .conftest import SCENARIOS
 
 WEEKS = 26
 RUNS = 300
-COLUMNS = ["side", "kind", "move", "chosen", "against", "share_against", "mean_regret"]
+COLUMNS = ["side", "kind", "move", "chosen", "against", "share_against", "mean_regret",
+           "over_week", "share_over_week", "hold_better", "share_hold_better"]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,13 @@ def test_table_has_moves_and_answers_on_their_own_rows(default):
         # the baseline scripts nothing: every run makes one free move a week
         assert moves["chosen"].sum() == RUNS * WEEKS
     assert (table["against"] <= table["chosen"]).all()
+    # a mistake by more than a week, or one that passed over standing pat, is against the
+    # margin; standing pat never passes over itself
+    assert (table["over_week"] <= table["against"]).all()
+    assert (table["hold_better"] <= table["against"]).all()
+    assert (table.loc[table["move"].isin(["hold", "reject"]), "hold_better"] == 0).all()
+    accept = table[table["move"] == "accept"]
+    assert (accept["hold_better"] == accept["against"]).all()
     assert (table.loc[table["against"] > 0, "mean_regret"] > 0).all()
     assert set(table.loc[table["consequential"], "move"]) <= set(CONSEQUENTIAL)
     assert table["chosen"].dtype == np.int64 and table["against"].dtype == np.int64
@@ -56,6 +64,7 @@ def test_best_response_never_chooses_against_the_margin(short):
     assert (best.table["share_against"] == 0.0).all()
     assert (best.table["mean_regret"] == 0.0).all()
     assert (best.verdicts["share_against"] == 0.0).all()
+    assert (best.table[["over_week", "hold_better"]] == 0).all().all()
     assert "best response" in best.text
 
 
@@ -67,6 +76,11 @@ def test_low_precision_chooses_against_the_margin_more_often(short, default):
     base = default.verdicts.set_index("side")["share_against"]
     for side in ("us", "cn"):
         assert 0.0 < base[side] < low[side] <= 1.0, side
+    # noise makes mistakes by more than a week, not only close calls go the other way
+    low_week = noisy.verdicts.set_index("side")["share_over_week"]
+    base_week = default.verdicts.set_index("side")["share_over_week"]
+    for side in ("us", "cn"):
+        assert base_week[side] < low_week[side], side
 
 
 def test_counts_do_not_depend_on_batching(short):

@@ -12,7 +12,7 @@ import pandas as pd
 from sim.model.agents import TYPE_NAMES
 from sim.model.decision import TERM_NAMES
 from sim.model.events import STATUS_NAMES
-from sim.model.moves import ANSWERS, MOVE_NAMES, MOVES
+from sim.model.moves import ANSWERS, INDEX, MOVE_NAMES, MOVES
 from sim.model.outcomes import OUTCOMES, classify_model
 from sim.model.packages import PACKAGES
 from sim.model.vector import select
@@ -28,7 +28,12 @@ ANSWER_NAMES = ("", "accept", "reject")
 REGRET_UNIT = 1_000_000  # regret is summed in micro-weeks of pain: integers, exact sums
 REGRET_TOL = 1e-6  # a shortfall (weeks of pain) below this is a tie, not a choice against
 DIAGNOSTIC_KEYS = ("side", "kind", "move")
-DIAGNOSTIC_COUNTS = ("chosen", "against", "regret_uw")
+DIAGNOSTIC_COUNTS = ("chosen", "against", "regret_uw", "over_week", "hold_better")
+"""Free choices; those against a negative margin; their summed shortfall (micro-weeks of
+pain); those against by more than a week of pain (``MATERIAL``); those where standing pat
+(holding, or turning the proposal down) was the better option."""
+MATERIAL = 1.0  # weeks of pain: a shortfall above this is a mistake, not a close call
+HOLD = INDEX["hold"]
 
 
 class Recorder:
@@ -66,6 +71,9 @@ class Recorder:
         self.answered = {s: np.zeros(n_answers, dtype=np.int64) for s in ("us", "cn")}
         self.answered_against = {s: np.zeros(n_answers, dtype=np.int64) for s in ("us", "cn")}
         self.answer_regret = {s: np.zeros(n_answers, dtype=np.int64) for s in ("us", "cn")}
+        self.over_week = {s: np.zeros(n_moves, dtype=np.int64) for s in ("us", "cn")}
+        self.hold_better = {s: np.zeros(n_moves, dtype=np.int64) for s in ("us", "cn")}
+        self.answer_over_week = {s: np.zeros(n_answers, dtype=np.int64) for s in ("us", "cn")}
         s = self.sample
         self.paths = {name: np.zeros((w + 1, s), dtype=np.float32) for name in (
             "us_pain", "cn_pain", "us_face", "cn_face", "channel", "us_acknowledges",
@@ -128,6 +136,12 @@ class Recorder:
             self.chosen[gov.side] += np.bincount(gov.choice[free], minlength=len(MOVES))
             self.against[gov.side] += np.bincount(gov.choice[bad], minlength=len(MOVES))
             np.add.at(self.regret[gov.side], gov.choice[bad].astype(np.intp), units)
+            if bad.any():  # what was passed over: a close call, or a better option to hold
+                self.over_week[gov.side] += np.bincount(
+                    gov.choice[bad & (regret > MATERIAL)], minlength=len(MOVES))
+                held = eu[:, bad].argmax(axis=0) == HOLD
+                self.hold_better[gov.side] += np.bincount(gov.choice[bad][held],
+                                                          minlength=len(MOVES))
             # answers: an acceptance against a loss, a refusal against a gain
             answered = (gov.answer != 0) & ~gov.answer_scripted
             gain = gov.answer_gain.astype(np.float64)
@@ -136,6 +150,8 @@ class Recorder:
                 wrong = sel & ((gain < -REGRET_TOL) if code == 1 else (gain > REGRET_TOL))
                 self.answered[gov.side][j] += int(sel.sum())
                 self.answered_against[gov.side][j] += int(wrong.sum())
+                self.answer_over_week[gov.side][j] += int((wrong & (np.abs(gain) > MATERIAL))
+                                                          .sum())
                 self.answer_regret[gov.side][j] += int(
                     np.rint(np.abs(gain[wrong]) * REGRET_UNIT).astype(np.int64).sum())
         s = self.sample
@@ -181,10 +197,14 @@ class Recorder:
                 if i in ANSWERS:  # never a move: answers are counted on their own rows
                     continue
                 rows.append((side, "move", name, self.chosen[side][i], self.against[side][i],
-                             self.regret[side][i]))
+                             self.regret[side][i], self.over_week[side][i],
+                             self.hold_better[side][i]))
             for j, name in enumerate(ANSWER_NAMES[1:]):
+                # an acceptance against a loss passed over turning the proposal down
+                standing_pat = self.answered_against[side][j] if name == "accept" else 0
                 rows.append((side, "answer", name, self.answered[side][j],
-                             self.answered_against[side][j], self.answer_regret[side][j]))
+                             self.answered_against[side][j], self.answer_regret[side][j],
+                             self.answer_over_week[side][j], standing_pat))
         frame = pd.DataFrame(rows, columns=list(DIAGNOSTIC_KEYS + DIAGNOSTIC_COUNTS))
         return frame.astype({c: np.int64 for c in DIAGNOSTIC_COUNTS})
 
@@ -294,8 +314,10 @@ class Recorder:
 
 def diagnostics_table(counts: pd.DataFrame) -> pd.DataFrame:
     """Counts (:meth:`Recorder.diagnostic_counts`, or their sum over batches) as the table
-    side, kind, move, chosen, against, share_against (of free choices) and mean_regret
-    (weeks of pain, over the choices made against the margin)."""
+    side, kind, move, chosen, against, share_against (of free choices), mean_regret
+    (weeks of pain, over the choices made against the margin), over_week and its share of
+    free choices (against by more than a week of pain), hold_better and its share (against
+    the margin where standing pat was the better option)."""
     out = counts[list(DIAGNOSTIC_KEYS)].copy()
     chosen = counts["chosen"].to_numpy(np.int64)
     against = counts["against"].to_numpy(np.int64)
@@ -305,6 +327,11 @@ def diagnostics_table(counts: pd.DataFrame) -> pd.DataFrame:
                                      where=chosen > 0)
     out["mean_regret"] = np.divide(regret, against, out=np.zeros(len(out)),
                                    where=against > 0)
+    for column in ("over_week", "hold_better"):
+        count = counts[column].to_numpy(np.int64)
+        out[column] = count
+        out[f"share_{column}"] = np.divide(count, chosen, out=np.zeros(len(out)),
+                                           where=chosen > 0)
     return out
 
 

@@ -32,7 +32,7 @@ class Diagnosis:
     """The diagnostics table, each side's verdict and the printed report."""
 
     table: pd.DataFrame  # Ensemble.diagnostics with a ``consequential`` flag
-    verdicts: pd.DataFrame  # side, chosen, against, share_against over consequential moves
+    verdicts: pd.DataFrame  # per side over consequential moves: counts and shares
     lam: float  # logit precision (decision.rationality)
     best_response: bool  # decision.best_response: every choice the best on the menu
     text: str
@@ -65,14 +65,22 @@ def diagnose_scenario(scenario: Scenario, *, runs: int | None = None, seed: int 
     return diagnose(ensemble)
 
 
+VERDICT_COLUMNS = ("side", "chosen", "against", "share_against", "over_week",
+                   "share_over_week", "hold_better", "share_hold_better")
+
+
 def consequential_shares(table: pd.DataFrame) -> pd.DataFrame:
-    """Per side: free consequential choices, how many against the margin, and the share."""
+    """Per side: free consequential choices; how many were made against the margin, against
+    it by more than a week of pain, and where standing pat was better; and their shares."""
     rows = []
     for side, part in table[table["move"].isin(CONSEQUENTIAL)].groupby("side", sort=False):
-        chosen, against = int(part["chosen"].sum()), int(part["against"].sum())
-        rows.append({"side": side, "chosen": chosen, "against": against,
-                     "share_against": against / chosen if chosen else 0.0})
-    return pd.DataFrame(rows, columns=["side", "chosen", "against", "share_against"])
+        chosen = int(part["chosen"].sum())
+        row = {"side": side, "chosen": chosen}
+        for column in ("against", "over_week", "hold_better"):
+            count = int(part[column].sum())
+            row[column], row[f"share_{column}"] = count, count / chosen if chosen else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(VERDICT_COLUMNS))
 
 
 def why(lam: float, best_response: bool) -> str:
@@ -96,7 +104,8 @@ def format_diagnosis(table: pd.DataFrame, verdicts: pd.DataFrame, lam: float,
             else f"Logit choice at precision lambda = {lam:g} per week of pain")
     lines = [title] if title else []
     lines.append(f"{rule}; * marks a consequential move.")
-    header = f"  {'':<22}{'chosen freely':>14}{'against margin':>16}{'mean regret':>13}"
+    header = (f"  {'':<22}{'chosen freely':>14}{'against margin':>16}{'by > 1 wk':>11}"
+              f"{'hold better':>13}{'mean regret':>13}")
     for side, part in table.groupby("side", sort=False):
         name = SIDE_NAMES.get(str(side), str(side))
         lines += ["", f"{name}", header]
@@ -107,18 +116,29 @@ def format_diagnosis(table: pd.DataFrame, verdicts: pd.DataFrame, lam: float,
             lines.append(f"  {label}")
             for r in rows.itertuples():
                 mark = "*" if r.consequential else " "
-                share = f"{r.share_against:.1%}" if r.chosen else "-"
+                share, week, hold = ((f"{r.share_against:.1%}", f"{r.share_over_week:.1%}",
+                                      f"{r.share_hold_better:.1%}") if r.chosen
+                                     else ("-", "-", "-"))
                 regret = f"{r.mean_regret:.2f} wk" if r.against else "-"
-                lines.append(f"  {mark} {r.move:<20}{r.chosen:>14,}{share:>16}{regret:>13}")
+                lines.append(f"  {mark} {r.move:<20}{r.chosen:>14,}{share:>16}{week:>11}"
+                             f"{hold:>13}{regret:>13}")
         verdict = verdicts[verdicts["side"] == side]
         if len(verdict):
             v = verdict.iloc[0]
-            lines.append(f"  Verdict: {v.share_against:.1%} of {v.chosen:,} free "
-                         f"consequential choices against a negative margin "
-                         f"({_precision(lam, best_response)})")
+            lines.append(textwrap.fill(
+                f"Verdict: {v.share_against:.1%} of {v.chosen:,} free consequential "
+                f"choices against a negative margin ({_precision(lam, best_response)}); "
+                f"{v.share_over_week:.1%} by more than a week of pain; "
+                f"{v.share_hold_better:.1%} where standing pat was better", WIDTH,
+                initial_indent="  ", subsequent_indent="    "))
     notes = ("Against margin: the share of free (unscripted) choices made although another "
-             "option had a higher expected utility; mean regret: their average shortfall, in "
-             "weeks of pain. Consequential: " + ", ".join(CONSEQUENTIAL) + ".")
+             "option had a higher expected utility; by > 1 wk: the share made although "
+             "another was better by more than a week of pain (a mistake, not a close call); "
+             "hold better: the share made against the margin where the better option was to "
+             "stand pat (hold, or turn the proposal down), the rest passing over another "
+             "move, often a near substitute (a public offer for a private one); mean "
+             "regret: the average shortfall of the choices against the margin, in weeks of "
+             "pain. Consequential: " + ", ".join(CONSEQUENTIAL) + ".")
     lines += ["", textwrap.fill(notes, WIDTH), textwrap.fill(why(lam, best_response), WIDTH)]
     return "\n".join(lines)
 
