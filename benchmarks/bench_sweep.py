@@ -1,10 +1,13 @@
-"""Sweep throughput at 1 and 2 workers, peak memory of a 1,000,000-run sweep, and the ratio
-to running the same experiment with ``mesa.batch_run`` one model per run.
+"""Sweep throughput at 1 and 2 workers; at 1, 8 and 1,024 replicates per point against one
+scenario with as many runs; peak memory of a 1,000,000-run sweep; and the ratio to running
+the same experiment with ``mesa.batch_run`` one model per run.
 
-    python benchmarks/bench_sweep.py [--runs-per-point 8192] [--million] [--batch-runs 20]
+    python benchmarks/bench_sweep.py [--runs-per-point 8192] [--replicate-runs 8192]
+                                     [--million] [--batch-runs 20]
 
-Targets (issue 4): 2 workers >= 1.8x one; 1,000,000 runs with peak RSS <= 1 GB (the sweep's
-whole process tree); >= 100x batch_run.
+Targets: 2 workers >= 1.8x one; 1,000,000 runs with peak RSS <= 1 GB (the sweep's whole
+process tree); >= 100x batch_run (issue 4); with 1 replicate per point at least half the
+throughput of one scenario with many runs (issue 10).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import mesa
 
+from sim.experiments.ensemble import run_ensemble
 from sim.experiments.experiment import Experiment
 from sim.experiments.sweep import run_sweep
 from sim.io.scenario import load_scenario
@@ -29,9 +33,14 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
 def experiment(points: int, replicates: int) -> Experiment:
+    """``points`` values of the face cost of a full back-down: a grid, or (above the
+    grid's 1,000 levels) a Latin hypercube sample."""
+    factor = {"range": [13, 78]}
+    sampler = {"kind": "latin_hypercube", "n": points}
+    if points <= 1000:
+        factor, sampler = {"range": [13, 78], "levels": points}, {"kind": "grid"}
     return Experiment(name="bench", description="throughput", scenario=str(BASELINE),
-                      parameters={"face.backdown_weeks": {"range": [13, 78],
-                                                          "levels": points}},
+                      parameters={"face.backdown_weeks": factor}, sampler=sampler,
                       replicates=replicates, outputs=["outcome", "deal_week", "cn_cum_pain"])
 
 
@@ -41,6 +50,14 @@ def throughput(workers: int, points: int, replicates: int) -> float:
         started = time.perf_counter()
         run_sweep(experiment(points, replicates), scenario, Path(tmp) / "s", workers=workers)
         return points * replicates / (time.perf_counter() - started)
+
+
+def scenario_rate(runs: int) -> float:
+    """Runs per second of the baseline scenario with ``runs`` runs, in this process."""
+    scenario = load_scenario(BASELINE)
+    started = time.perf_counter()
+    run_ensemble(scenario, runs=runs, seed=1, path_sample=0, fan_runs=0)
+    return runs / (time.perf_counter() - started)
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -109,7 +126,17 @@ def main() -> None:
     parser.add_argument("--runs-per-point", type=int, default=8192)
     parser.add_argument("--million", action="store_true", help="also the 1,000,000-run sweep")
     parser.add_argument("--batch-runs", type=int, default=20)
+    parser.add_argument("--replicate-runs", type=int, default=8192,
+                        help="runs of each replicates-per-point design (1, 8, 1,024)")
     args = parser.parse_args()
+    total = args.replicate_runs
+    single = scenario_rate(total)
+    print(f"one scenario, {total:,} runs (baseline, 52 weeks), this process: "
+          f"{single:10,.0f} runs/s")
+    for replicates in (1, 8, 1024):
+        rate = throughput(1, max(1, total // replicates), replicates)
+        print(f"  sweep, {replicates:>5,} replicate(s) per point x {total // replicates:>5,} "
+              f"points, 1 worker: {rate:10,.0f} runs/s ({rate / single:.2f}x one scenario)")
     runs = args.points * args.runs_per_point
     print(f"sweep of {args.points} points x {args.runs_per_point:,} runs = {runs:,} runs "
           f"(baseline, 52 weeks), local processes; {os.cpu_count()} cores")

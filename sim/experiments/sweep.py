@@ -32,6 +32,7 @@ from sim.experiments.experiment import Experiment, sample
 from sim.experiments.progress import progress_bar
 from sim.io.scenario import Scenario
 from sim.model.model import BLOCK, TradeWarModel
+from sim.model.parameters import PER_MODEL, resolve
 
 CHUNK_RUNS = 8 * BLOCK
 """Runs per chunk (whole blocks): large enough to vectorize well, small enough to keep a
@@ -95,30 +96,91 @@ def plan_chunks(n_points: int, replicates: int, chunk_runs: int = CHUNK_RUNS) ->
 
 def run_chunk(job: ChunkJob) -> tuple[int, pd.DataFrame, pd.DataFrame]:
     """Run one chunk; return its run rows and, per point started here, weekly quantiles of
-    both tariffs over the point's runs in this chunk."""
-    rows, paths = [], []
-    for task, overrides in zip(job.tasks, job.overrides, strict=True):
-        model = TradeWarModel(job.scenario, runs=task.runs, seed=job.seed,
-                              first_run=task.first_run, overrides=overrides)
+    both tariffs over the point's runs in this chunk.
+
+    The chunk's points advance together in one model, each parameter holding one value
+    per run (``sim.model.parameters.resolve``) and each run keeping the random stream of
+    its replicate (``TradeWarModel(streams=...)``); points that differ in a parameter that
+    must be the same for a whole model (``PER_MODEL``) go to models of their own.  The
+    chunks are fixed by the experiment, so the rows are the same however the chunks are
+    spread over workers."""
+    frames, paths, order = [], [], []
+    for group in _model_groups(job):
+        tasks = [job.tasks[i] for i in group]
+        sizes = np.array([t.runs for t in tasks])
+        names = sorted({name for i in group for name in job.overrides[i]})
+        base = resolve(job.scenario.overrides)
+        overrides = {name: np.repeat(np.array([job.overrides[i].get(name, base[name])
+                                               for i in group], dtype=float), sizes)
+                     for name in names}
+        streams = np.concatenate([np.arange(t.first_run, t.first_run + t.runs) for t in tasks])
+        model = TradeWarModel(job.scenario, runs=int(streams.size), seed=job.seed,
+                              overrides=overrides, streams=streams)
         for _ in range(job.scenario.weeks):
             model.step()
-        frame = model.recorder.runs_frame()[["run", *job.outputs]]
-        frame.insert(0, "point", np.int32(task.point))
-        rows.append(frame)
-        if task.first_run == 0:
-            for side in ("us", "cn"):
-                q = np.quantile(model.recorder.tariff[side], QUANTILES, axis=1)
-                weekly = pd.DataFrame(q.T, columns=[f"q{round(x * 100):02d}" for x in QUANTILES])
-                weekly.insert(0, "week", np.arange(len(weekly), dtype=np.int16))
-                weekly.insert(0, "side", side)
-                weekly.insert(0, "point", np.int32(task.point))
-                paths.append(weekly)
+        rows = model.recorder.runs_frame()[["run", *job.outputs]]
+        rows.insert(0, "point", np.repeat(np.array([t.point for t in tasks], np.int32), sizes))
+        rows.insert(0, "_task", np.repeat(np.array(group), sizes))
+        frames.append(rows)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        first = [(t.point, start, t.runs) for t, start in zip(tasks, starts, strict=True)
+                 if t.first_run == 0]
+        if first:
+            paths.append(_weekly_quantiles(first, model.recorder.tariff))
+        order.extend(group)
         # a Mesa model and its agents form reference cycles holding large arrays; free them
         # now rather than when the cyclic collector next runs (it counts objects, not bytes)
         del model
         gc.collect()
-    return (job.index, pd.concat(rows, ignore_index=True),
-            pd.concat(paths, ignore_index=True) if paths else pd.DataFrame())
+    # rows in the chunk's task order, each task's runs in order (a stable sort)
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows.iloc[np.argsort(rows["_task"].to_numpy(), kind="stable")]
+    rows = rows.drop(columns="_task").reset_index(drop=True)
+    weekly = pd.DataFrame()
+    if paths:
+        weekly = pd.concat(paths, ignore_index=True)
+        rank = {task.point: i for i, task in enumerate(job.tasks) if task.first_run == 0}
+        weekly = weekly.iloc[np.lexsort((weekly["week"].to_numpy(),
+                                         (weekly["side"] != "us").to_numpy(),
+                                         weekly["point"].map(rank).to_numpy()))]
+        weekly = weekly.reset_index(drop=True)
+    return job.index, rows, weekly
+
+
+def _model_groups(job: ChunkJob) -> list[list[int]]:
+    """The chunk's tasks (indices, in order) grouped by the values they give the
+    parameters that must be the same for a whole model."""
+    groups: dict[tuple, list[int]] = {}
+    for i, overrides in enumerate(job.overrides):
+        key = tuple(sorted((k, v) for k, v in overrides.items() if k in PER_MODEL))
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def _weekly_quantiles(first: list[tuple[int, int, int]],
+                      tariff: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Weekly quantiles of both sides' tariffs (weeks x runs) over each point's runs:
+    ``first`` holds (point, first column, runs) of the points started in this model.
+    Points with as many runs are done together."""
+    labels = [f"q{round(x * 100):02d}" for x in QUANTILES]
+    parts = []
+    by_size: dict[int, list[tuple[int, int]]] = {}
+    for point, start, runs in first:
+        by_size.setdefault(runs, []).append((point, start))
+    for runs, members in by_size.items():
+        points = np.array([m[0] for m in members], dtype=np.int32)
+        cols = np.array([m[1] for m in members])[:, None] + np.arange(runs)[None, :]
+        for side in ("us", "cn"):
+            block = tariff[side][:, cols]  # weeks x points x runs
+            q = np.quantile(block, QUANTILES, axis=2)  # quantiles x weeks x points
+            weeks = block.shape[0]
+            frame = pd.DataFrame({
+                "point": np.repeat(points, weeks),
+                "side": side,
+                "week": np.tile(np.arange(weeks, dtype=np.int16), len(points)),
+                **{label: q[i].T.ravel() for i, label in enumerate(labels)}})
+            parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
 
 
 # --- executors: one code path for local processes and Dask ------------------------------

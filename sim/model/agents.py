@@ -35,8 +35,11 @@ TYPE_NAMES = ("soft", "firm", "hardline")
 K = len(TYPE_Z)
 
 
-def type_values(sigma: float) -> Array:
-    """Resolve (the multiplier on face costs) of each type, shape (K, 1)."""
+def type_values(sigma: float | Array) -> Array:
+    """Resolve (the multiplier on face costs) of each type, shape (K, 1), or (K, runs)
+    for one spread per run."""
+    if isinstance(sigma, np.ndarray):
+        return np.exp(TYPE_Z[:, None] * sigma[None, :]).astype(FLOAT)
     return np.exp(sigma * TYPE_Z).astype(FLOAT)[:, None]
 
 
@@ -128,8 +131,9 @@ class Government(mesa.Agent):
         self.face = np.full(n, p[f"{init}_face"], dtype=FLOAT)
         self.acknowledges = np.full(n, p[f"{init}_acknowledges"], dtype=FLOAT)
         self.type_index = type_index.astype(np.int8)
-        self.types = type_values(p["decision.resolve_sigma"])  # (K, 1)
-        self.resolve = self.types[self.type_index, 0]  # own type, known to itself
+        self.types = type_values(p["decision.resolve_sigma"])  # (K, 1), or (K, runs)
+        column = 0 if self.types.shape[1] == 1 else np.arange(n)
+        self.resolve = self.types[self.type_index, column]  # own type, known to itself
         self.belief = np.repeat(TYPE_PRIOR[:, None], n, axis=1).astype(FLOAT)  # rival's type
         # proposals on the table: from the week's move, and a scenario's standing policy
         self.pending_kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 package, 2 channel, 3 matched
@@ -195,8 +199,14 @@ class Government(mesa.Agent):
         """Weight on economic pain: 1 plus the mobilisation of the groups that feel it,
         weighted by their standing (lit-grossman-helpman1995, pain-thresholds-wrigley)."""
         econ = [g for g in self.constituencies if g.economic]
-        total = sum(g.weight for g in econ) or 1.0
-        return 1.0 + gain * sum(g.weight * g.mobilisation for g in econ) / total
+        return 1.0 + gain * sum(g.weight * g.mobilisation for g in econ) / self.economic_weight()
+
+    def economic_weight(self) -> float | Array:
+        """Summed weight of the groups that feel economic pain (1 if none weighs)."""
+        total = sum(g.weight for g in self.constituencies if g.economic)
+        if isinstance(total, np.ndarray):  # one weight per run
+            return np.where(total == 0, 1.0, total).astype(FLOAT)
+        return total or 1.0
 
     def step(self) -> None:
         """Answer the rival's proposals and choose this week's move in every run (the

@@ -136,7 +136,7 @@ def _sustained_rise(path: np.ndarray, rise: float | np.ndarray, weeks: int,
 def classify(*, us_tariff_path, cn_tariff_path, cn_tools_path, us_tools_path,
              us_broad, cn_broad, us_broad_start, cn_broad_start,
              lasting_deal, pause_in_force, partial_deal_in_force,
-             escalation_step: float, bands: Bands = Bands()) -> np.ndarray:
+             escalation_step: float | np.ndarray, bands: Bands = Bands()) -> np.ndarray:
     """Outcome code per run (an ``int8`` index into ``OUTCOMES``), by the module's rules.
 
     Paths are ``(weeks+1, runs)`` arrays, row 0 the start: effective tariffs in % and the
@@ -163,15 +163,15 @@ def classify(*, us_tariff_path, cn_tariff_path, cn_tools_path, us_tools_path,
         _per_run(k, v, n, bool) for k, v in (("lasting_deal", lasting_deal),
                                              ("pause_in_force", pause_in_force),
                                              ("partial_deal_in_force", partial_deal_in_force)))
-    step = float(escalation_step)
+    step = _per_run("escalation_step", escalation_step, n, float)
     for name, a in (("us_tariff_path", us_path), ("cn_tariff_path", cn_path),
                     ("cn_tools_path", cn_tools), ("us_tools_path", us_tools),
                     ("us_broad", us_b), ("cn_broad", cn_b), ("us_broad_start", us_b0),
-                    ("cn_broad_start", cn_b0), ("escalation_step", np.asarray(step))):
+                    ("cn_broad_start", cn_b0), ("escalation_step", step)):
         if not np.all(np.isfinite(a)):
             raise ValueError(f"{name} must be finite (no NaN or inf)")
-    if step < 0:
-        raise ValueError(f"escalation_step must be >= 0, got {step}")
+    if (step < 0).any():
+        raise ValueError(f"escalation_step must be >= 0, got {step.min()}")
 
     tol = bands.atol
     any_deal = lasting | pause | partial
@@ -189,7 +189,9 @@ def classify(*, us_tariff_path, cn_tariff_path, cn_tools_path, us_tools_path,
     truce = (any_deal & in_band) | (started_at_floor & at_floor)
 
     # Rule 4: a rise held in every week of the sustain window.
-    rise = max(bands.rise_steps * step, bands.min_rise)
+    rise = (max(bands.rise_steps * float(escalation_step), bands.min_rise)
+            if np.ndim(escalation_step) == 0 else np.maximum(bands.rise_steps * step,
+                                                             bands.min_rise))
     # Rule 5: a side's effective tariff cut by cut_share (a side starting at 0 cannot cut).
     keep = 1.0 - bands.cut_share
     us0, cn0 = us_path[0], cn_path[0]

@@ -116,6 +116,12 @@ def _add(a: Terms, b: Terms) -> Terms:
                  relative=a.relative + b.relative)
 
 
+def _tag(value: float | Array) -> float | int:
+    """A cache key for a parameter value: the number, or the identity of a per-run array
+    (held by the model's parameters for the whole run, so its identity is stable)."""
+    return id(value) if isinstance(value, np.ndarray) else value
+
+
 def sigmoid(x: Array) -> Array:
     """Logistic function, overflow-safe."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
@@ -128,7 +134,9 @@ class WeekContext:
         self.model = model
         p = model.p
         self.p = p
-        self.horizon = float(p["decision.horizon_weeks"])
+        horizon = p["decision.horizon_weeks"]  # weeks; one per run in a packed sweep
+        self.horizon = horizon.astype(FLOAT) if isinstance(horizon, np.ndarray) else float(
+            horizon)
         self.best_response = p["decision.best_response"] > 0.5
         self.lam = BR_LAMBDA if self.best_response else p["decision.rationality"]
         self.level = int(p["decision.reasoning_level"])
@@ -206,6 +214,8 @@ class WeekContext:
         if cache_key in self._cache:
             return self._cache[cache_key]  # type: ignore[return-value]
         h = self.horizon
+        if isinstance(h, np.ndarray):  # one horizon per run
+            return self._outcome_per_run(me, key, weeks, cache_key)
         if key == "now":
             left = np.clip(self.model.truce_left, 0, h).astype(FLOAT)
             if self.paused:
@@ -222,7 +232,23 @@ class WeekContext:
         self._cache[cache_key] = terms
         return terms
 
-    def _flow(self, me: Government, pain: Pain, weeks: float) -> Terms:
+    def _outcome_per_run(self, me: Government, key: str, weeks: float | None,
+                         cache_key: tuple) -> Terms:
+        """``outcome`` with one horizon per run: the posture held for its weeks (or the
+        status quo's scheduled part), the rest of each run's horizon at the status quo."""
+        h = self.horizon
+        if key == "now":
+            held = np.minimum(np.clip(self.model.truce_left, 0, None).astype(FLOAT), h)
+            now = self.pain("now")
+        else:
+            held = h if weeks is None else np.minimum(FLOAT(weeks), h)
+            now = self.pain(key)
+        rest = "snapback" if self.paused else "now"
+        terms = _add(self._flow(me, now, held), self._flow(me, self.pain(rest), h - held))
+        self._cache[cache_key] = terms
+        return terms
+
+    def _flow(self, me: Government, pain: Pain, weeks: float | Array) -> Terms:
         per_week = weeks / self.model.pain_scale[me.side]  # weeks of starting pain per unit
         own = self.own_pain(me, pain)
         revenue = pain.us_revenue if me.side == "us" else pain.cn_revenue
@@ -275,6 +301,11 @@ class WeekContext:
         if me.side == "cn":
             hazard += p["us.reopen_hazard"]
         h = self.horizon
+        if isinstance(hazard, np.ndarray) or isinstance(h, np.ndarray):  # one per run
+            hazard = np.asarray(hazard, dtype=np.float64)  # worked in double
+            positive = np.maximum(hazard, 1e-12)
+            share = (1.0 - (1.0 - np.minimum(positive, 1.0)) ** h) / (positive * h)
+            return np.where(hazard <= 0, 1.0, np.where(hazard < 1, share, 1.0 / h)).astype(FLOAT)
         if hazard <= 0:
             return 1.0
         # mean fraction of the horizon before a collapse at a constant weekly hazard
@@ -298,7 +329,9 @@ class WeekContext:
         size = self.package_size(me, k)
         multiplier = p["face.multiplier_matched"]
         if pkg.temporary:
-            multiplier = multiplier * min(p["deal.pause_weeks"], self.horizon) / self.horizon
+            multiplier = multiplier * np.minimum(p["deal.pause_weeks"], self.horizon) / (
+                self.horizon) if isinstance(self.horizon, np.ndarray) else multiplier * min(
+                p["deal.pause_weeks"], self.horizon) / self.horizon
         if me.side == "cn" and pkg.purchases:
             multiplier = multiplier * p["deal.phase_one_face_multiplier"]
         unit = self.face_unit(me)
@@ -363,7 +396,8 @@ class WeekContext:
             return self._cache[key]  # type: ignore[return-value]
         p = self.p
         gains = self.group_gains(me, k)
-        sd = max(p["ratification.noise"], 1e-6)
+        noise = p["ratification.noise"]
+        sd = np.maximum(noise, FLOAT(1e-6)) if isinstance(noise, np.ndarray) else max(noise, 1e-6)
         approves, everywhere = self._approving_subsets(me)
         odds: dict[int, Array] = {}  # groups that judge alike have the same gain array
         for group, gain in zip(me.constituencies, gains, strict=True):
@@ -425,7 +459,10 @@ class WeekContext:
         s = me.side
         before, after = self.pain("now"), self.pain(f"pkg:{k}")
         pkg = PACKAGES[k]
-        weeks = min(self.p["deal.pause_weeks"], self.horizon) if pkg.temporary else self.horizon
+        weeks = (np.minimum(self.p["deal.pause_weeks"], self.horizon)
+                 if isinstance(self.horizon, np.ndarray) else min(self.p["deal.pause_weeks"],
+                                                                  self.horizon)
+                 ) if pkg.temporary else self.horizon
         per_week = weeks * self.survival(me, k) / self.model.pain_scale[s]
         own_size = self.package_size(me, k)
         rival_size = self.package_size(me.rival, k)
@@ -758,7 +795,7 @@ class WeekContext:
         concede within the horizon.  Its value as a signal: the rival's forecast of
         ``me`` conceding recedes, and with it the value the rival puts on holding out
         (tying hands, lit-fearon1997).  Returns (face term, leverage term)."""
-        key = ("commit", me.side, added)
+        key = ("commit", me.side, _tag(added))
         if key in self._cache:
             return self._cache[key]  # type: ignore[return-value]
         rival = me.rival
@@ -775,10 +812,10 @@ class WeekContext:
                                  by_type)
         # a type that expects to concede soon pays for the commitment; one that would
         # hold out anyway pays little: so commitments signal resolve (lit-fearon1997)
-        self._cache[("commit_types", me.side, added)] = by_type
+        self._cache[("commit_types", me.side, _tag(added))] = by_type
         cost = np.take_along_axis(by_type, me.type_index[None, :].astype(np.intp), 0)[0]
         before = self.attrition(rival)
-        after = self.attrition(rival, scale, tag=f"commit:{added}")
+        after = self.attrition(rival, scale, tag=f"commit:{_tag(added)}")
         value = self.leverage(me, (before - after)[None, :])
         out = (cost, value)
         self._cache[key] = out
@@ -788,7 +825,7 @@ class WeekContext:
         """The face term of a commitment of ``added`` units for each of ``me``'s possible
         types (K x runs): what an observer reckons each type would pay for it."""
         self.commitment(me, added)
-        return self._cache[("commit_types", me.side, added)]  # type: ignore[return-value]
+        return self._cache[("commit_types", me.side, _tag(added))]  # type: ignore[return-value]
 
     # --- channels -------------------------------------------------------------------------
     def channel_value(self, me: Government, level: Array) -> Array:
@@ -876,7 +913,7 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
         return eu.argmax(axis=0)
     open_ = Mask(finite, eu.dtype)
     top = select(open_, eu, -np.inf).max(axis=0)
-    if lam > 0:
+    if isinstance(lam, np.ndarray) or lam > 0:  # per run: at 0 the weights are all 1
         # (where a move is not open, ``z`` is never read: its weight is 0)
         z = lam * (select(open_, eu, 0.0) - top)
         w = select(open_, np.exp(np.minimum(z, 0.0)), 0.0)

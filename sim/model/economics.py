@@ -46,7 +46,7 @@ percent (``Government.tariff`` / 100) differ from ``initial.*_base`` / 100 by an
 the base posture must cost exactly nothing."""
 
 
-def elasticity(p: dict[str, float], weeks_since_shock: float) -> float:
+def elasticity(p: dict[str, float], weeks_since_shock: float | Array) -> float | Array:
     """Import-demand elasticity ``weeks_since_shock`` weeks after the shock (lit-boehm2023).
 
     Partial adjustment anchored at one year, where Boehm, Levchenko & Pandalai-Nayar (2023)
@@ -57,8 +57,13 @@ def elasticity(p: dict[str, float], weeks_since_shock: float) -> float:
     extreme parameter choices cannot make the impact value zero or negative.
     """
     short, long_ = p["trade.elasticity_short"], p["trade.elasticity_long"]
-    closed = -math.expm1(-(weeks_since_shock - ONE_YEAR) / p["trade.adjustment_weeks"])
-    return max(ELASTICITY_FLOOR, short + (long_ - short) * closed)  # closed = 0 at one year
+    adjust = p["trade.adjustment_weeks"]
+    if not any(isinstance(x, Array) for x in (short, long_, adjust, weeks_since_shock)):
+        closed = -math.expm1(-(weeks_since_shock - ONE_YEAR) / adjust)
+        return max(ELASTICITY_FLOOR, short + (long_ - short) * closed)  # 0 at one year
+    # one value per run (``sim.model.parameters.resolve``)
+    closed = -np.expm1(-(weeks_since_shock - ONE_YEAR) / np.asarray(adjust, dtype=FLOAT))
+    return np.maximum(FLOAT(ELASTICITY_FLOOR), short + (long_ - short) * closed)
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ class Economy:
         # shock over China's loss at the April peak (with defaults), so at the peak it
         # offsets exactly that room, and any posture's loss in the same proportion.
         room = p["cn.stimulus_capacity"] * p["cn.stimulus_offset_share"]
-        self.absorbed = min(1.0, room / cn_peak_loss) if cn_peak_loss else 0.0
+        self.absorbed = (np.minimum(1.0, room / cn_peak_loss) if isinstance(room, Array)
+                         else min(1.0, room / cn_peak_loss)) if cn_peak_loss else 0.0
         self.us_ntm = {"rare_earth": p["ntm.rare_earth.target_pain"],
                        "films": p["ntm.films.target_pain"],
                        "yuan": p["ntm.yuan.target_pain"],
@@ -133,16 +139,22 @@ class Economy:
         change is against the base's revenue ``base m0``.
         Memoised on the tariff array: a week's hypothetical postures share most tariffs.
         """
-        key = (id(tariff), base, eps, m0)
+        key = (id(tariff), *(id(x) if isinstance(x, Array) else x for x in (base, eps, m0)))
         hit = self._memo.get(key)
-        if hit is not None and hit[0] is tariff:
+        if hit is not None and all(a is b for a, b in zip(hit[0], (tariff, base, eps, m0),
+                                                          strict=True)
+                                   if isinstance(b, Array)):
             return hit[1]
         step = tariff - base
         step = select(np.abs(step) <= BASE_TOLERANCE, 0.0, step).astype(tariff.dtype)
         log = np.log1p(step / (1.0 + base))  # log of the relative price (1+t)/(1+t_b)
         keep = np.exp(-eps * log)
         spend = m0 * (1.0 + base)  # duty-inclusive spending at the base
-        if abs(1.0 - eps) < 1e-9:
+        if isinstance(eps, Array):  # one elasticity per run
+            unit = np.abs(1.0 - eps) < 1e-9
+            cs = select(unit, spend * log,
+                        spend * np.expm1((1.0 - eps) * log) / select(unit, 1.0, 1.0 - eps))
+        elif abs(1.0 - eps) < 1e-9:
             cs = spend * log
         else:  # spend [r^(1-e) - 1] / (1-e), stable near e = 1
             cs = spend * np.expm1((1.0 - eps) * log) / (1.0 - eps)
@@ -151,7 +163,7 @@ class Economy:
         out = (keep, cs, revenue, change)
         if len(self._memo) > 64:
             self._memo.clear()
-        self._memo[key] = (tariff, out)
+        self._memo[key] = ((tariff, base, eps, m0), out)
         return out
 
     def pain(self, posture: Posture, eps: float) -> Pain:
@@ -176,10 +188,10 @@ class Economy:
         us = (self.pt * cs_us + exp_us + farm_us) / self.us_gdp
         cn = (self.pt * cs_cn + exp_cn) / self.cn_gdp
         for name, cost in self.us_ntm.items():
-            if cost:
+            if np.any(cost):
                 us = us + cost * tools[name]
         for name, cost in self.cn_ntm.items():
-            if cost:
+            if np.any(cost):
                 cn = cn + cost * tools[name]
         cn = cn * (1.0 - self.absorbed)  # stimulus buffers China's pain
         return Pain(us=us, cn=cn, us_revenue=rev_us / self.us_gdp,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -64,10 +65,10 @@ def reference_pain() -> dict[str, float]:
     return peak_pain(buffered=True)
 
 
-def block_generators(seed: int, first_block: int, n_blocks: int) -> list[np.random.Generator]:
+def block_generators(seed: int, blocks: Iterable[int]) -> list[np.random.Generator]:
     """One generator per block of runs, keyed by the block's index alone."""
     return [np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
-            for b in range(first_block, first_block + n_blocks)]
+            for b in blocks]
 
 
 class TradeWarModel(mesa.Model):
@@ -81,21 +82,37 @@ class TradeWarModel(mesa.Model):
     runs: number of runs this model advances together.
     seed: the ensemble seed.
     first_run: index of this model's first run in the ensemble (a multiple of ``BLOCK``).
-    overrides: parameter values by dotted name, on top of the scenario's.
+    overrides: parameter values by dotted name, on top of the scenario's: a number, or
+        an array with one value per run (``sim.model.parameters.resolve``).
     sample: how many of the first runs keep full week-by-week records.
+    streams: each run's index in its ensemble, which names its random stream (default:
+        ``first_run`` onwards). Runs of a sweep's points advance in one model with the
+        streams of their replicates, so replicate r of every point draws the same random
+        numbers as it would alone (common random numbers), whatever the packing.
     """
 
     def __init__(self, scenario: RunSpec | None = None, *, runs: int = 1, seed: int = 0,
                  first_run: int = 0, overrides: dict[str, float] | None = None,
-                 sample: int = 0) -> None:
+                 sample: int = 0, streams: Array | None = None) -> None:
         if first_run % BLOCK:
             raise ValueError(f"first_run must be a multiple of {BLOCK}")
         if runs < 1:
             raise ValueError("runs must be at least 1")
         self.config = scenario if scenario is not None else RunConfig()
         first_block = first_run // BLOCK
-        n_blocks = (runs + BLOCK - 1) // BLOCK
-        self._gens = block_generators(seed, first_block, n_blocks)
+        if streams is None:
+            self.streams = np.arange(first_run, first_run + runs, dtype=np.int64)
+            self._gather = None
+            blocks = range(first_block, first_block + (runs + BLOCK - 1) // BLOCK)
+        else:
+            self.streams = np.asarray(streams, dtype=np.int64)
+            if self.streams.shape != (runs,) or (self.streams < 0).any():
+                raise ValueError("streams must hold one non-negative index per run")
+            blocks, slot = np.unique(self.streams // BLOCK, return_inverse=True)
+            # run i draws entry ``_gather[i]`` of its blocks' draws laid end to end
+            self._gather = slot * BLOCK + self.streams % BLOCK
+            blocks = blocks.tolist()
+        self._gens = block_generators(seed, blocks)
         super().__init__(rng=int(np.random.SeedSequence(seed, spawn_key=(first_block,))
                                  .generate_state(1)[0]))
         self.n = runs
@@ -110,13 +127,16 @@ class TradeWarModel(mesa.Model):
         self.us = Government(self, "us", runs, p, np.searchsorted(cum, self.uniform()))
         self.cn = Government(self, "cn", runs, p, np.searchsorted(cum, self.uniform()))
         self.us.rival, self.cn.rival = self.cn, self.us
-        if p["decision.known_types"] > 0.5:  # complete information: an ablation
+        known_types = np.asarray(p["decision.known_types"]) > 0.5
+        if known_types.any():  # complete information (in some runs or all): an ablation
             for gov in (self.us, self.cn):
                 known = np.zeros_like(gov.belief)
                 known[gov.rival.type_index, np.arange(runs)] = 1.0
-                gov.belief = known
+                gov.belief = known if known_types.all() else select(known_types[None, :],
+                                                                    known, gov.belief)
         self.governments = (self.us, self.cn)
-        self.channel = np.full(runs, int(p["initial.channel"]), dtype=np.int8)
+        self.channel = np.broadcast_to(np.asarray(p["initial.channel"]), (runs,)
+                                       ).astype(np.int8)
         self.truce_left = np.zeros(runs, dtype=np.int16)
         # weeks of official talks held so far: a lasting comprehensive agreement needs
         # ``deal.drafting_weeks`` of them before it can be signed (us-deal-2-3-years)
@@ -175,14 +195,14 @@ class TradeWarModel(mesa.Model):
         out = np.empty(len(self._gens) * BLOCK, dtype=FLOAT)
         for b, g in enumerate(self._gens):
             g.random(BLOCK, dtype=FLOAT, out=out[b * BLOCK:(b + 1) * BLOCK])
-        return out[: self.n]
+        return out[: self.n] if self._gather is None else out[self._gather]
 
     def normal(self) -> Array:
         """One standard normal draw per run, from each run's block stream."""
         out = np.empty(len(self._gens) * BLOCK, dtype=FLOAT)
         for b, g in enumerate(self._gens):
             g.standard_normal(BLOCK, dtype=FLOAT, out=out[b * BLOCK:(b + 1) * BLOCK])
-        return out[: self.n]
+        return out[: self.n] if self._gather is None else out[self._gather]
 
     def current_pain(self) -> Pain:
         """Both sides' pain at the state as it stands now."""
@@ -359,7 +379,7 @@ class TradeWarModel(mesa.Model):
             cn.choice == INDEX["step_down_matched"])
         if both_matched.any():
             self.matched_cut(both_matched)
-        talks = int(self.p["channel.talks_weeks"])
+        talks = self.p["channel.talks_weeks"]  # weeks private talks run; one per run or all
         for me in self.governments:
             c, arg = me.choice, me.choice_arg
             for name, private in (("offer", False), ("offer_private", True)):
@@ -578,8 +598,7 @@ class TradeWarModel(mesa.Model):
         for gov in self.governments:
             gov.face = gov.face * p["face.decay"]
             growth = np.zeros(self.n, dtype=FLOAT)
-            econ = [g for g in gov.constituencies if g.economic]
-            total = sum(g.weight for g in econ) or 1.0
+            total = gov.economic_weight()
             for group in gov.constituencies:
                 if group.economic:
                     felt = ctx_now.component(gov, pain, group.spec.feels) / self.pain_scale[

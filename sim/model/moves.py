@@ -284,10 +284,11 @@ class StepDownPrivate(Move):
     cites = ("cn-exemptions-quiet", "lit-kurizaki2007", "lit-yarhi-milo2013")
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
-        if not ctx.p[f"moves.{me.side}_quiet_exemptions"]:
+        allowed = np.asarray(ctx.p[f"moves.{me.side}_quiet_exemptions"]) > 0.5  # per run
+        if not allowed.any():
             return np.zeros(me.n, dtype=bool)
         return ((me.exempt < ctx.p["moves.max_exempt_share"] - 1e-9)
-                & (me.layers[me.spec.exemptable] > 0))
+                & (me.layers[me.spec.exemptable] > 0) & allowed)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         p = ctx.p
@@ -316,7 +317,7 @@ def priced(move: Move, terms: Terms, ctx: WeekContext) -> Terms:
     """A move's terms with the cost of changing course, unless it is standing pat
     (a status-quo bias dial, lit-samuelson-zeckhauser1988; 0 by default)."""
     cost = ctx.p["decision.action_cost"]
-    return terms if move.status_quo or not cost else terms.plus(action=-cost)
+    return terms if move.status_quo or not np.any(cost) else terms.plus(action=-cost)
 
 
 def leak_cost(me: Government, ctx: WeekContext) -> Array:
@@ -378,7 +379,7 @@ def answered(me: Government, ctx: WeekContext) -> Array:
     lit-axelrod1984)."""
     rival = me.rival
     q = ctx.p[f"{rival.side}.answers_escalation"]
-    if not q:
+    if not np.any(q):
         return np.zeros(me.n, dtype=FLOAT)
     key = f"escalate:{rival.side}"
     extra = ctx.outcome(me, key).pain - ctx.outcome(me, "now").pain  # negative
@@ -391,12 +392,14 @@ def chips_given(me: Government, ctx: WeekContext, key: str, demand: bool = False
     rival, where one's best offer (or, with ``demand``, the deal one holds out for) would
     have traded that relief for the rival's own concession, lowers the rival's gain from
     taking it by as much (coercion in reverse: lit-eaton-engers1992, lit-schelling1960)."""
-    if not ctx.p["moves.chips"]:
+    chips = np.asarray(ctx.p["moves.chips"]) > 0.5  # one flag, or one per run
+    if not chips.any():
         return np.zeros(me.n, dtype=FLOAT)
     rival = me.rival
     relief = ctx.outcome(rival, key).total - ctx.outcome(rival, "now").total
     k = ctx.demand(me) if demand else None
-    return np.maximum(relief, 0.0) * coverage(me, ctx, key, k)
+    given = np.maximum(relief, 0.0) * coverage(me, ctx, key, k)
+    return given if chips.all() else select(chips, given, 0.0)
 
 
 def matched_offer_terms(me: Government, ctx: WeekContext) -> Terms:

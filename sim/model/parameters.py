@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Param:
@@ -460,19 +462,57 @@ def defaults() -> dict[str, float]:
     return {p.name: p.default for p in PARAMS}
 
 
-def resolve(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """Defaults with overrides applied; raises KeyError/ValueError naming the parameter."""
-    values = defaults()
+def resolve(overrides: Mapping[str, float | np.ndarray] | None = None
+            ) -> dict[str, float | np.ndarray]:
+    """Defaults with overrides applied; raises KeyError/ValueError naming the parameter.
+
+    A value is a number, or a one-dimensional array with one value per run (a sweep's
+    points advancing together in one model, ``sim.experiments.sweep``): kept as float32,
+    the precision of the model's state, unless all its entries are equal, when it is the
+    number itself (so a run is the same whether its value came alone or in an array).
+    """
+    values: dict[str, float | np.ndarray] = dict(defaults())
     for name, value in (overrides or {}).items():
         check(name, value)
-        values[name] = float(value)
+        if isinstance(value, np.ndarray):
+            if value.size and bool((value == value.flat[0]).all()):
+                values[name] = float(value.flat[0])
+            else:
+                values[name] = value.astype(np.float32)
+        else:
+            values[name] = float(value)
     return values
 
 
+PER_MODEL: frozenset[str] = frozenset({
+    "decision.best_response", "decision.outlast", "decision.reasoning_level",
+    "decision.hierarchy_tau", "channel.back_channel", "deal.pause_weeks"})
+"""Parameters that decide which computations a week runs (the decision rule, the depth of
+the forecast and the weights of its levels, whether the back channel exists, the length of
+a pause, which keys the week's terms), not only the values they work on: they hold one
+value for all the runs of a model. Every other parameter may hold one value per run."""
+
+
+def per_run(p: Mapping[str, float | np.ndarray]) -> dict[str, np.ndarray]:
+    """The parameters of ``p`` that hold one value per run."""
+    return {name: v for name, v in p.items() if isinstance(v, np.ndarray)}
+
+
 def check(name: str, value: object) -> None:
-    """Raise KeyError for an unknown name, ValueError for a bad or out-of-range value."""
+    """Raise KeyError for an unknown name, ValueError for a bad or out-of-range value (a
+    per-run array: every entry checked, the first bad one named)."""
     if name not in BY_NAME:
         raise KeyError(f"unknown parameter '{name}'{_suggest(name, BY_NAME)}")
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1 or value.dtype.kind not in "fiu":
+            raise ValueError(f"parameter '{name}' per run must be a 1-D array of numbers")
+        if name in PER_MODEL and value.size and not bool((value == value.flat[0]).all()):
+            raise ValueError(f"parameter '{name}' holds one value for all the runs of a "
+                             "model (it decides which computations run); vary it between "
+                             "models, not between runs")
+        for entry in np.unique(value).tolist():  # the first bad one, in order of value
+            check(name, entry)
+        return
     p = BY_NAME[name]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"parameter '{name}' must be a number, got {value!r}")

@@ -237,7 +237,7 @@ class Recorder:
         outcome = classify_model(m, self.tariff, self.tools)
         deal_names = np.array(["none", *(pkg.name for pkg in PACKAGES)])
         frame = {
-            "run": np.arange(m.first_run, m.first_run + m.n, dtype=np.int64),
+            "run": m.streams.copy(),
             "outcome": pd.Categorical.from_codes(outcome, categories=list(OUTCOMES)),
             "first_talks_week": _weeks(self.first_talks),
             "first_deescalation_week": _weeks(self.first_deesc),
@@ -284,7 +284,7 @@ class Recorder:
             return pd.DataFrame()
         weeks = np.repeat(np.arange(w), s)
         frame: dict[str, Array] = {
-            "run": np.tile(np.arange(m.first_run, m.first_run + s, dtype=np.int64), w),
+            "run": np.tile(m.streams[:s], w),
             "week": weeks.astype(np.int16),
             "us_tariff": self.tariff["us"][:, :s].ravel(),
             "cn_tariff": self.tariff["cn"][:, :s].ravel(),

@@ -1,0 +1,44 @@
+"""The global sensitivity study over every assumption (issue 10): the shipped experiment
+covers every assumption-only parameter, over the ranges the documented rule gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.experiments.assumptions import assumption_factors, assumption_parameters, factor
+from sim.experiments.experiment import load_experiment
+from sim.model.parameters import BY_NAME
+
+from .conftest import ROOT
+
+SOBOL = ROOT / "experiments" / "sobol_assumptions.yaml"
+
+
+def test_the_experiment_sweeps_every_assumption_only_parameter_by_the_rule():
+    exp, _ = load_experiment(SOBOL)
+    assert set(exp.parameters) == {p.name for p in assumption_parameters()}
+    for name, expected in assumption_factors().items():
+        got = exp.parameters[name].model_dump(exclude_defaults=True)
+        want = {k: (tuple(v) if k == "range" else v) for k, v in expected.items()}
+        assert got == want, name
+    assert exp.sampler.kind == "sobol" and exp.sampler.n >= 512
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("decision.rationality", {"range": [0.5, 5.0]}),  # its declared sweep range
+    ("decision.outlast", {"values": [0, 1]}),  # a flag
+    ("face.acknowledge_size", {"range": [0.05, 0.15]}),  # half to one and a half
+    ("decision.action_cost", {"range": [0, 2.6]}),  # default 0: a twentieth of [0, 52]
+    ("channel.talks_weeks", {"range": [2.0, 6.0], "integer": True}),
+    ("decision.reasoning_level", {"range": [1.0, 3.0], "integer": True}),
+    ("pressure.retention", {"range": [0.495, 1.0]}),  # clipped to the valid range
+])
+def test_the_range_rule(name, expected):
+    assert factor(BY_NAME[name]) == expected
+
+
+def test_every_range_lies_inside_the_valid_one():
+    for p in assumption_parameters():
+        f = factor(p)
+        values = f.get("range") or f["values"]
+        assert p.lo <= min(values) < max(values) <= p.hi, p.name
