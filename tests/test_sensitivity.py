@@ -42,3 +42,30 @@ def test_every_range_lies_inside_the_valid_one():
         f = factor(p)
         values = f.get("range") or f["values"]
         assert p.lo <= min(values) < max(values) <= p.hi, p.name
+
+
+def test_the_report_gives_indices_convergence_and_figures(tmp_path, baseline):
+    """A small Sobol sweep through the report: every measure gets a table of the top
+    parameters with intervals and the index at N/2, a convergence line and a figure."""
+    from sim.experiments.experiment import Experiment
+    from sim.experiments.sweep import run_sweep
+    from sim.reports.sensitivity import MEASURES, markdown
+
+    exp = Experiment(name="small_sobol", description="report test",
+                     scenario=str(ROOT / "scenarios" / "baseline.yaml"),
+                     parameters={"decision.rationality": {"range": [0.5, 5.0]},
+                                 "cn.stimulus_offset_share": {"range": [0.0, 1.0]},
+                                 "face.acknowledge_size": {"range": [0.05, 0.15]}},
+                     sampler={"kind": "sobol", "n": 16, "seed": 1}, replicates=4,
+                     outputs=["outcome", "first_talks_week", "first_deescalation_week",
+                              "us_tariff_final", "cn_tariff_final"])
+    scenario = baseline.model_copy(update={"weeks": 12})
+    run_sweep(exp, scenario, tmp_path / "s")
+    text = markdown(tmp_path / "s", tmp_path / "docs")
+    assert "The sweep took" in text and "## Overview" in text
+    for name in MEASURES:
+        assert f"(`{name}`)" in text
+        assert (tmp_path / "docs" / "sensitivity" / f"{name.replace(':', '_')}.png").stat(
+        ).st_size > 10_000
+    assert text.count("Convergence:") == len(MEASURES)
+    assert text.count("| `decision.rationality` |") >= len(MEASURES)

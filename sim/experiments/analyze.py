@@ -56,11 +56,12 @@ def measure(summary: pd.DataFrame, name: str) -> np.ndarray:
     """The per-point values of measure ``name``."""
     kind, _, what = name.partition(":")
     column = {"share": f"share_{what}", "mean": f"mean_{what}",
-              "reached": f"reached_{what}"}.get(kind)
+              "reached": f"reached_{what}", "weeks": f"weeks_{what}"}.get(kind)
     if column is None or column not in summary.columns:
-        options = [f"share:{o}" for o in OUTCOMES] + [
+        options = [f"share:{o}" for o in (*OUTCOMES, "deal")] + [
             c.replace("_", ":", 1) for c in summary.columns if c.startswith(("mean_",
-                                                                            "reached_"))]
+                                                                            "reached_",
+                                                                            "weeks_"))]
         raise AnalysisError(f"unknown measure '{name}'; choose from {', '.join(options)}")
     return summary[column].to_numpy(dtype=float)
 

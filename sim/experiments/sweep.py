@@ -484,10 +484,17 @@ def results_digest(folder: str | Path) -> str:
     return h.hexdigest()
 
 
+DEALS = ("comprehensive_deal", "truce", "partial_deal")
+"""Outcomes with a deal in force; ``share_deal`` is their summed share."""
+
+
 def point_summary(folder: str | Path) -> pd.DataFrame:
-    """Per point: share of each outcome and the mean of every numeric output, streamed."""
+    """Per point: share of each outcome (and of any deal), the mean of every numeric
+    output, the share of runs that reached it, and for week columns the restricted mean
+    (a run that never got there counts the scenario's horizon), streamed."""
     from sim.model.outcomes import OUTCOMES
 
+    horizon = json.loads((Path(folder) / "scenario.json").read_text())["weeks"]
     parts = []
     for frame in iter_runs(folder):
         g = frame.groupby("point", observed=True)
@@ -500,11 +507,17 @@ def point_summary(folder: str | Path) -> pd.DataFrame:
                 values = frame[col].astype("Float64")
                 agg[f"sum_{col}"] = values.groupby(frame["point"]).sum()
                 agg[f"count_{col}"] = values.notna().groupby(frame["point"]).sum()
+                if col.endswith("_week"):
+                    agg[f"censored_{col}"] = values.fillna(horizon).groupby(
+                        frame["point"]).sum()
         parts.append(agg)
     total = pd.concat(parts).groupby(level=0).sum()
     out = pd.DataFrame({"runs": total["runs"]})
     for outcome in OUTCOMES:
         out[f"share_{outcome}"] = total[f"n_{outcome}"] / total["runs"]
+    out["share_deal"] = sum(total[f"n_{o}"] for o in DEALS) / total["runs"]
+    for col in [c[9:] for c in total.columns if c.startswith("censored_")]:
+        out[f"weeks_{col}"] = (total[f"censored_{col}"] / total["runs"]).astype(float)
     for col in [c[4:] for c in total.columns if c.startswith("sum_")]:
         out[f"mean_{col}"] = (total[f"sum_{col}"] / total[f"count_{col}"].where(
             total[f"count_{col}"] > 0)).astype(float)
