@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,6 +80,29 @@ def build_parser() -> argparse.ArgumentParser:
                   "override a parameter by dotted name (repeatable)")
     tgt.set_defaults(handler=cmd_targets)
 
+    cal = sub.add_parser("calibrate", help="history matching: which values of the "
+                         "assumption-only parameters let the runs show the documents' "
+                         "patterns",
+                         description="In waves, sample every assumption-only parameter by "
+                         "Latin hypercube, run each point on the sweep engine, rule out the "
+                         "points whose target shares fall short of the targets' min_share "
+                         "beyond three standard deviations (Monte Carlo error and model "
+                         "discrepancy), and narrow to what is left. Writes the "
+                         "non-implausible set, a report of which targets can be met together, "
+                         "and figures.")
+    cal.add_argument("targets", help="targets YAML file (e.g. calibration/targets.yaml)")
+    cal.add_argument("--points", type=_bounded_int(2, 1_000_000), default=1000,
+                     help="points per wave (default 1000)")
+    cal.add_argument("--replicates", type=_bounded_int(1, 100_000), default=32,
+                     help="runs per point (default 32)")
+    cal.add_argument("--waves", type=_bounded_int(1, 20), default=3,
+                     help="waves (default 3)")
+    cal.add_argument("--seed", type=_bounded_int(0, 2**31 - 1), default=1,
+                     help="seed of the Latin hypercube of wave 0 (wave k: seed + k)")
+    _pool_options(cal, "calibration", "folder (default results/calibration)")
+    cal.add_argument("--no-progress", action="store_true", help="no progress bar")
+    cal.set_defaults(handler=cmd_calibrate)
+
     cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and "
                           "compare their outcomes",
                           description="Run every scenario with the same seed and runs, print "
@@ -118,13 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "fixed chunks, on local processes or Dask; writes chunk files, a "
                          "summary and a default plot set.")
     swp.add_argument("experiment", help="experiment YAML file")
-    swp.add_argument("--workers", type=_bounded_int(1, 1024), default=1,
-                     help="worker processes (default 1)")
-    swp.add_argument("--executor", choices=("local", "dask"), default="local")
-    swp.add_argument("--address", help="Dask scheduler address (tcp://host:port); without it "
-                     "--executor dask starts a LocalCluster")
-    swp.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
-    swp.add_argument("--out", type=Path, help="sweep folder (default results/<experiment>)")
+    _pool_options(swp, "sweep", "sweep folder (default results/<experiment>)")
     swp.add_argument("--chunk-runs", type=_bounded_int(1024, 1 << 22), default=None,
                      help="runs per chunk (default 8192; fixed for a sweep's lifetime)")
     swp.add_argument("--no-plots", action="store_true", help="skip the default plot set")
@@ -459,6 +477,68 @@ def _command_line(argv: Sequence[str], files: Sequence[str]) -> str:
     return " ".join(words)
 
 
+def _pool_options(parser: argparse.ArgumentParser, what: str, out_help: str) -> None:
+    """Where a sweep-engine job runs and writes: workers, executor, Dask address, resume,
+    output folder (sweep, calibrate)."""
+    parser.add_argument("--workers", type=_bounded_int(1, 1024), default=1,
+                        help="worker processes (default 1)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local")
+    parser.add_argument("--address", help="Dask scheduler address (tcp://host:port); "
+                        "without it --executor dask starts a LocalCluster")
+    parser.add_argument("--resume", action="store_true", help=f"continue an interrupted {what}")
+    parser.add_argument("--out", type=Path, help=out_help)
+
+
+def _check_pool(args: argparse.Namespace, folder: Path) -> None:
+    """The output folder, the number of local workers and a Dask address, checked before
+    anything runs (sweep, calibrate)."""
+    if str(folder) in ("", ".") or not folder.exists():
+        check_out(folder)  # not the current folder; no part of its path may be a file
+    cores = os.cpu_count() or 1
+    if args.executor == "local" and args.workers > MAX_WORKERS_PER_CORE * cores:
+        raise InputError.single("--workers", f"{args.workers} local worker processes on "
+                                f"{cores} cores; at most {MAX_WORKERS_PER_CORE * cores}")
+    if args.address is not None and not re.fullmatch(r"(tcp|tls)://[\w.\-\[\]:]+:\d+",
+                                                     args.address):
+        raise InputError.single("--address", f"{args.address!r} is not a scheduler address "
+                                "like tcp://host:8786")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.experiments.calibrate import SET_FILE, calibrate, report
+    from sim.experiments.sweep import SweepError
+    from sim.experiments.targets import load_targets
+    from sim.reports.calibration import plots
+
+    targets, scenario = load_targets(args.targets)
+    folder = Path("results") / "calibration" if args.out is None else args.out
+    _check_pool(args, folder)
+    if folder.exists() and any(folder.iterdir()) and not args.resume:
+        raise InputError.single(str(folder), "not empty; give another --out, or --resume to "
+                                "continue the calibration in it")
+    scenario_path = Path(args.targets).parent / targets.scenario
+    started = time.perf_counter()
+    try:
+        result = calibrate(targets, scenario_path, scenario, folder, points=args.points,
+                           replicates=args.replicates, waves=args.waves, seed=args.seed,
+                           workers=args.workers, executor=args.executor,
+                           address=args.address, resume=args.resume,
+                           progress=not args.no_progress)
+    except SweepError as exc:
+        raise InputError.single(str(folder), str(exc)) from None
+    except KeyboardInterrupt:
+        print(f"interrupted; finished work is kept in {folder}/; run the same command with "
+              "--resume to finish the calibration", file=sys.stderr)
+        return 130
+    text = report(result)
+    (folder / "report.txt").write_text(text + "\n")
+    figures = plots(result, folder)
+    print(text)
+    print(f"\n{time.perf_counter() - started:.1f} s; written to {folder}/: {SET_FILE}, "
+          f"report.txt, calibration.json, {', '.join(f.name for f in figures)}, wave_*/")
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.experiment import load_experiment
     from sim.experiments.sweep import (
@@ -472,16 +552,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     experiment, scenario = load_experiment(args.experiment)
     folder = Path("results") / experiment.name if args.out is None else args.out
-    if str(folder) in ("", ".") or not folder.exists():
-        check_out(folder)  # not the current folder; no part of its path may be a file
-    cores = os.cpu_count() or 1
-    if args.executor == "local" and args.workers > MAX_WORKERS_PER_CORE * cores:
-        raise InputError.single("--workers", f"{args.workers} local worker processes on "
-                                f"{cores} cores; at most {MAX_WORKERS_PER_CORE * cores}")
-    if args.address is not None and not re.fullmatch(r"(tcp|tls)://[\w.\-\[\]:]+:\d+",
-                                                     args.address):
-        raise InputError.single("--address", f"{args.address!r} is not a scheduler address "
-                                "like tcp://host:8786")
+    _check_pool(args, folder)
     try:
         result = run_sweep(experiment, scenario, folder, workers=args.workers,
                            executor=args.executor, address=args.address, resume=args.resume,

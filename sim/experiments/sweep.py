@@ -30,6 +30,7 @@ import pandas as pd
 from sim import __version__
 from sim.experiments.experiment import Experiment, sample
 from sim.experiments.progress import progress_bar
+from sim.experiments.targets import Pattern
 from sim.io.scenario import Scenario
 from sim.model.model import BLOCK, TradeWarModel
 from sim.model.parameters import PER_MODEL, resolve
@@ -67,6 +68,7 @@ class ChunkJob:
     outputs: tuple[str, ...]
     tasks: tuple[Task, ...]
     overrides: tuple[dict[str, float], ...]  # per task
+    patterns: tuple[Pattern, ...] = ()  # targets measured on each run (calibration)
 
 
 def iter_chunks(n_points: int, replicates: int,
@@ -116,9 +118,15 @@ def run_chunk(job: ChunkJob) -> tuple[int, pd.DataFrame, pd.DataFrame]:
         streams = np.concatenate([np.arange(t.first_run, t.first_run + t.runs) for t in tasks])
         model = TradeWarModel(job.scenario, runs=int(streams.size), seed=job.seed,
                               overrides=overrides, streams=streams)
-        for _ in range(job.scenario.weeks):
+        shown = {}
+        for week in range(1, job.scenario.weeks + 1):
             model.step()
+            for pattern in job.patterns:
+                if pattern.week == week:
+                    shown[pattern.column] = pattern.shows(model)
         rows = model.recorder.runs_frame()[["run", *job.outputs]]
+        for pattern in job.patterns:
+            rows[pattern.column] = shown.get(pattern.column, np.zeros(model.n, dtype=bool))
         rows.insert(0, "point", np.repeat(np.array([t.point for t in tasks], np.int32), sizes))
         rows.insert(0, "_task", np.repeat(np.array(group), sizes))
         frames.append(rows)
@@ -295,7 +303,7 @@ def _write_json(path: Path, data: dict) -> None:
 def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
               workers: int = 1, executor: str = "local", address: str | None = None,
               resume: bool = False, chunk_runs: int = CHUNK_RUNS, command: list[str] = (),
-              progress: bool = False) -> SweepResult:
+              progress: bool = False, patterns: tuple[Pattern, ...] = ()) -> SweepResult:
     """Run (or resume) the sweep into ``folder``."""
     folder = Path(folder)
     check_folder(folder, resume)
@@ -316,7 +324,8 @@ def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
         names = list(points.columns)
         jobs = (ChunkJob(i, scenario, seed, tuple(experiment.outputs), tuple(chunk),
                          tuple(dict(zip(names, values[t.point].tolist(), strict=True))
-                               for t in chunk)) for i, chunk in chunks() if i not in done)
+                               for t in chunk), patterns)
+                for i, chunk in chunks() if i not in done)
         total = sum(t.runs for i, chunk in chunks() if i not in done for t in chunk)
         bar = _bar(total, progress)
         try:

@@ -164,6 +164,30 @@ def state(model: TradeWarModel, name: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Pattern:
+    """A target as a sweep measures it: a 0/1 column ``column`` per run, from the
+    conditions ``when`` (state, op, value) on the run's state after ``week`` steps."""
+
+    column: str
+    week: int
+    when: tuple[tuple[str, str, float], ...]
+
+    def shows(self, model: TradeWarModel) -> np.ndarray:
+        """Which runs of ``model`` show the pattern now."""
+        ok = np.ones(model.n, dtype=bool)
+        for name, op, value in self.when:
+            ok &= OPS[op](state(model, name), value)
+        return ok
+
+
+def patterns(targets: TargetsFile, scenario: Scenario) -> tuple[Pattern, ...]:
+    """The targets as sweep patterns (column ``target:<id>``)."""
+    return tuple(Pattern(f"target:{t.id}", weeks_to(scenario, t.date),
+                         tuple((c.state, c.op, float(c.value)) for c in t.when))
+                 for t in targets.targets)
+
+
+@dataclass(frozen=True)
 class TargetResult:
     target: Target
     week: int

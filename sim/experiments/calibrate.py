@@ -1,0 +1,189 @@
+"""History matching: which values of the assumption-only parameters let the model show the
+patterns the documents report?  ``tradewar calibrate TARGETS``.
+
+Method (Vernon, Goldstein & Bower 2010; Andrianakis et al. 2015 for agent-based models): in
+waves, a Latin hypercube over the current ranges of every assumption-only parameter
+(``sim.experiments.assumptions``) is run on the sweep engine, each point with ``replicates``
+runs; each target's share of runs is compared with the share the documents' one history
+needs (``min_share``, declared with the target before any fit).  A point is *implausible*
+for a target when its share falls short of ``min_share`` by more than three standard
+deviations of the Monte Carlo error and the model discrepancy together (Pukelsheim's three
+sigma rule):
+
+    I_t(x) = max(0, min_share_t - share_t(x)) / sqrt(share (1 - share) / R + DISCREPANCY^2)
+
+and *non-implausible* when every I_t <= 3.  The next wave samples the box the
+non-implausible points span.  History matching rather than ABC-SMC: the targets are
+one-sided thresholds on shares (a pattern the history shows, not a value to fit), the
+question is which regions can be ruled out, and it needs no likelihood or distance.
+
+Each wave is a sweep in ``FOLDER/wave_<k>`` (local processes or Dask, progress, resume);
+``FOLDER/calibration.json`` records the waves as they finish, so a killed calibration
+resumes where it stopped.  Same seed, same non-implausible set, whatever the workers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.assumptions import assumption_factors
+from sim.experiments.experiment import Experiment
+from sim.experiments.sweep import point_summary, run_sweep, write_atomic
+from sim.experiments.targets import TargetsFile, patterns
+
+DISCREPANCY = 0.05
+"""Model discrepancy, as a standard deviation on a share: the model is not the world, so a
+share this far below the threshold is not evidence against a point (Vernon et al. 2010)."""
+CUTOFF = 3.0
+"""Implausibility above which a point is ruled out (Pukelsheim's three sigma rule)."""
+STATE_FILE = "calibration.json"
+SET_FILE = "nonimplausible.parquet"
+
+
+@dataclass
+class Calibration:
+    """What a calibration found: per wave, its points, their target shares and
+    implausibilities; the non-implausible set of the last wave."""
+
+    folder: Path
+    waves: list[pd.DataFrame]  # per wave: parameters, share:<id>, I:<id>, I_max
+    targets: TargetsFile
+    ranges: list[dict[str, dict]]  # the factors each wave sampled
+
+    @property
+    def nonimplausible(self) -> pd.DataFrame:
+        last = self.waves[-1]
+        return last[last["I_max"] <= CUTOFF]
+
+
+def implausibility(share: np.ndarray, min_share: float, replicates: int) -> np.ndarray:
+    """I = shortfall below ``min_share`` over the Monte Carlo and discrepancy error."""
+    p = np.clip(share, 0.5 / replicates, 1 - 0.5 / replicates)
+    sd = np.sqrt(p * (1 - p) / replicates + DISCREPANCY**2)
+    return np.maximum(0.0, min_share - share) / sd
+
+
+def _narrowed(factors: dict[str, dict], kept: pd.DataFrame) -> dict[str, dict]:
+    """The factors of the next wave: the box the non-implausible points span."""
+    out = {}
+    for name, f in factors.items():
+        values = kept[name].to_numpy(dtype=float)
+        if "values" in f:
+            present = sorted({float(v) for v in values})
+            out[name] = {"values": present}
+        else:
+            low, high = float(values.min()), float(values.max())
+            if not low < high:
+                low, high = f["range"]
+            out[name] = {**f, "range": [low, high]}
+    return out
+
+
+def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder: str | Path,
+              *, points: int = 400, replicates: int = 16, waves: int = 3, seed: int = 1,
+              workers: int = 1, executor: str = "local", address: str | None = None,
+              resume: bool = False, progress: bool = False) -> Calibration:
+    """Run (or resume) the history matching into ``folder``."""
+    folder = Path(folder)
+    factors = assumption_factors()
+    pats = patterns(targets, scenario)
+    # runs stop after the last target's week: what comes later is never measured
+    short = scenario.model_copy(update={"weeks": max(p.week for p in pats)})
+    state_path = folder / STATE_FILE
+    state = {"waves": []}
+    if resume and state_path.exists():
+        state = json.loads(state_path.read_text())
+    elif folder.exists() and any(folder.iterdir()) and not resume:
+        raise FileExistsError(f"{folder}: not empty; use --resume to continue")
+    folder.mkdir(parents=True, exist_ok=True)
+    frames, ranges = [], []
+    for k in range(waves):
+        if k < len(state["waves"]):
+            factors = state["waves"][k]["factors"]
+        ranges.append(factors)
+        exp = Experiment(name=f"wave_{k}", description="history matching wave",
+                         scenario=str(scenario_path), parameters=factors,
+                         sampler={"kind": "latin_hypercube", "n": points, "seed": seed + k},
+                         replicates=replicates, outputs=["outcome"])
+        wave = folder / f"wave_{k}"
+        run_sweep(exp, short, wave, workers=workers, executor=executor, address=address,
+                  resume=resume or wave.exists(), progress=progress, patterns=pats)
+        frame = _score(point_summary(wave), targets, list(factors), replicates)
+        frames.append(frame)
+        kept = frame[frame["I_max"] <= CUTOFF]
+        if k >= len(state["waves"]):
+            state["waves"].append({"factors": factors, "points": len(frame),
+                                   "nonimplausible": len(kept)})
+            write_atomic(state_path, lambda p: p.write_text(json.dumps(state, indent=1)))
+        if len(kept) < 2:
+            break  # nothing left to narrow to
+        factors = _narrowed(factors, kept)
+    result = Calibration(folder, frames, targets, ranges)
+    write_atomic(folder / SET_FILE,
+                 lambda p: result.nonimplausible.to_parquet(p, index=False))
+    return result
+
+
+def _score(summary: pd.DataFrame, targets: TargetsFile, names: list[str],
+           replicates: int) -> pd.DataFrame:
+    """Per point: parameter values, each target's share and implausibility, the largest."""
+    out = summary[names].copy()
+    worst = np.zeros(len(out))
+    for t in targets.targets:
+        share = summary[f"mean_target:{t.id}"].to_numpy(dtype=float)
+        out[f"share:{t.id}"] = share
+        i = implausibility(share, t.min_share, replicates)
+        out[f"I:{t.id}"] = i
+        worst = np.maximum(worst, i)
+    out["I_max"] = worst
+    return out.reset_index()
+
+
+def report(result: Calibration) -> str:
+    """Which targets can be met, alone and together, wave by wave; and which conflict."""
+    ids = [t.id for t in result.targets.targets]
+    lines = [f"History matching on {len(ids)} targets (implausibility cutoff {CUTOFF:g}, "
+             f"model discrepancy {DISCREPANCY:g} on a share)", ""]
+    for k, frame in enumerate(result.waves):
+        kept = frame[frame["I_max"] <= CUTOFF]
+        lines.append(f"wave {k}: {len(frame)} points, {len(kept)} non-implausible "
+                     f"({len(kept) / len(frame):.1%})")
+    first = result.waves[0]
+    ok = pd.DataFrame({t: first[f"I:{t}"] <= CUTOFF for t in ids})
+    lines += ["", "Wave 0, over the whole prior box: the share of points not ruled out by each "
+              "target alone", *(f"  {t:<36} {ok[t].mean():6.1%}" for t in ids)]
+    both = np.array([[(ok[a] & ok[b]).mean() for b in ids] for a in ids])
+    conflicts = [(a, b) for i, a in enumerate(ids) for j, b in enumerate(ids)
+                 if i < j and ok[a].any() and ok[b].any() and both[i, j] == 0]
+    lines += ["", "Targets no wave-0 point meets together (each is met alone somewhere):"]
+    lines += [f"  {a} + {b}" for a, b in conflicts] or ["  none"]
+    final = result.nonimplausible
+    last = result.waves[-1]
+    met = pd.DataFrame({t.id: last[f"share:{t.id}"] >= t.min_share
+                        for t in result.targets.targets})
+    lines += ["", f"Wave {len(result.waves) - 1}: points whose runs meet each target outright "
+              "(share >= min_share)", *(f"  {t:<36} {met[t].mean():6.1%}" for t in ids),
+              f"  every target at once: {int(met.all(axis=1).sum())} of {len(last)} points"]
+    lines += ["", f"Non-implausible set: {len(final)} points (wave {len(result.waves) - 1})"]
+    if len(final):
+        lines.append("  narrowest ranges, as a share of the prior range:")
+        prior = result.ranges[0]
+        widths = {}
+        for name, f in prior.items():
+            if "range" in f:
+                lo, hi = f["range"]
+                widths[name] = (final[name].max() - final[name].min()) / (hi - lo)
+        for name, w in sorted(widths.items(), key=lambda kv: kv[1])[:10]:
+            lines.append(f"    {name:<36} {final[name].min():9.4g} .. "
+                         f"{final[name].max():<9.4g} ({w:.0%})")
+    else:
+        best = result.waves[-1].sort_values("I_max").head(1)
+        unmet = [t for t in ids if float(best[f"I:{t}"].iloc[0]) > CUTOFF]
+        lines.append(f"  no point meets every target; the best one still misses: "
+                     f"{', '.join(unmet)}")
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""Figures of a history matching (``sim.experiments.calibrate``): implausibility against the
+parameters it depends on most, and the marginals of the non-implausible set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.calibrate import CUTOFF, Calibration
+
+
+def plots(result: Calibration, out: Path) -> list[Path]:
+    """Implausibility against the parameters that matter most (wave 0), and the marginals
+    of the non-implausible set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    first = result.waves[0]
+    names = [n for n in result.ranges[0] if first[n].nunique() > 2]
+    corr = {n: abs(pd.Series(first[n]).corr(first["I_max"], method="spearman")) for n in names}
+    top = sorted(corr, key=lambda n: -np.nan_to_num(corr[n]))[:9]
+    written = []
+    fig, axes = plt.subplots(3, 3, figsize=(9, 7.5), dpi=120, sharey=True)
+    for ax, name in zip(axes.ravel(), top, strict=False):
+        ax.scatter(first[name], first["I_max"], s=6, alpha=0.5, color="#4c72b0")
+        ax.axhline(CUTOFF, color="#c44e52", lw=1)
+        ax.set_xlabel(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("largest implausibility", fontsize=8)
+    fig.suptitle("Wave 0: implausibility against the nine parameters it depends on most "
+                 f"(red: cutoff {CUTOFF:g})", fontsize=10)
+    fig.tight_layout()
+    path = out / "implausibility.png"
+    fig.savefig(path)
+    plt.close(fig)
+    written.append(path)
+    final = result.nonimplausible
+    if len(final) >= 2:
+        fig, axes = plt.subplots(3, 3, figsize=(9, 7.5), dpi=120)
+        for ax, name in zip(axes.ravel(), top, strict=False):
+            lo, hi = result.ranges[0][name]["range"]
+            ax.hist(final[name], bins=12, range=(lo, hi), color="#55a868")
+            ax.set_xlabel(name, fontsize=8)
+            ax.tick_params(labelsize=7)
+        fig.suptitle(f"Non-implausible set ({len(final)} points): marginals over the prior "
+                     "range", fontsize=10)
+        fig.tight_layout()
+        path = out / "marginals.png"
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written

@@ -1,0 +1,106 @@
+"""History matching (``tradewar calibrate``): the implausibility measure on known answers, a
+small calibration that gives the same non-implausible set for 1 worker, 2 workers and Dask,
+resumes, and reports on the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.experiments.calibrate import CUTOFF, DISCREPANCY, calibrate, implausibility, report
+from sim.experiments.targets import load_targets
+
+from .conftest import ROOT
+
+TARGETS = ROOT / "calibration" / "targets.yaml"
+SMALL = {"points": 200, "replicates": 8, "waves": 2}
+
+
+def test_implausibility_is_the_shortfall_over_the_error():
+    # a share at or above the threshold is never implausible
+    assert implausibility(np.array([0.5, 0.9]), 0.5, 100).tolist() == [0.0, 0.0]
+    # a shortfall of 0.3 with share 0.2 over 100 runs
+    sd = np.sqrt(0.2 * 0.8 / 100 + DISCREPANCY**2)
+    assert implausibility(np.array([0.2]), 0.5, 100)[0] == pytest.approx(0.3 / sd)
+    # a share of 0 is judged with the error of half a run, not of none
+    sd0 = np.sqrt((0.5 / 8) * (1 - 0.5 / 8) / 8 + DISCREPANCY**2)
+    assert implausibility(np.array([0.0]), 0.5, 8)[0] == pytest.approx(0.5 / sd0)
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets(TARGETS)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, targets):
+    t, scenario = targets
+    folder = tmp_path_factory.mktemp("cal") / "one"
+    return calibrate(t, TARGETS.parent / t.scenario, scenario, folder, **SMALL)
+
+
+def _set(result) -> pd.DataFrame:
+    return result.nonimplausible.sort_values("point").reset_index(drop=True)
+
+
+def test_a_small_calibration_rules_points_out_and_narrows(reference):
+    first, last = reference.waves
+    assert len(first) == SMALL["points"]
+    kept = first[first["I_max"] <= CUTOFF]
+    assert 0 < len(kept) < len(first)  # some points are ruled out, some are not
+    # the second wave samples inside the box the first wave's survivors span
+    for name, factor in reference.ranges[1].items():
+        if "range" in factor:
+            lo, hi = factor["range"]
+            assert kept[name].min() == pytest.approx(lo) and kept[name].max() == pytest.approx(hi)
+            assert last[name].between(lo - 1e-9, hi + 1e-9).all()
+    assert (reference.folder / "nonimplausible.parquet").exists()
+    text = report(reference)
+    assert "wave 0: 200 points" in text and "Non-implausible set" in text
+
+
+def test_same_set_for_two_workers_and_dask(tmp_path, targets, reference):
+    t, scenario = targets
+    for executor in ("local", "dask"):
+        other = calibrate(t, TARGETS.parent / t.scenario, scenario, tmp_path / executor,
+                          workers=2, executor=executor, **SMALL)
+        pd.testing.assert_frame_equal(_set(other), _set(reference))
+
+
+def test_a_stopped_calibration_resumes_to_the_same_set(tmp_path, targets, reference):
+    t, scenario = targets
+    folder = tmp_path / "stopped"
+    calibrate(t, TARGETS.parent / t.scenario, scenario, folder, **{**SMALL, "waves": 1})
+    # a killed second wave: its folder holds part of its chunks, or none
+    resumed = calibrate(t, TARGETS.parent / t.scenario, scenario, folder, resume=True,
+                        **SMALL)
+    pd.testing.assert_frame_equal(_set(resumed), _set(reference))
+
+
+def test_the_command_writes_the_set_report_and_figures(tmp_path, capsys):
+    out = tmp_path / "cal"
+    code = main(["calibrate", str(TARGETS), "--points", "40", "--replicates", "4", "--waves",
+                 "1", "--out", str(out), "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "History matching on 8 targets" in printed
+    for name in ("nonimplausible.parquet", "report.txt", "calibration.json",
+                 "implausibility.png"):
+        assert (out / name).exists(), name
+    # a second run into the same folder is refused, nothing changed
+    assert main(["calibrate", str(TARGETS), "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_a_bad_targets_file_is_refused_with_file_line_field(tmp_path, capsys):
+    bad = tmp_path / "targets.yaml"
+    bad.write_text("scenario: ../scenarios/baseline.yaml\ntargets:\n  - id: x\n"
+                   "    pattern: p\n    evidence: [cn-talk-dont-yield]\n"
+                   "    date: 2025-09-06\n    when: [{state: nope, op: '==', value: 0}]\n"
+                   "    min_share: 0.5\n")
+    assert main(["calibrate", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "targets.yaml:7" in err and "state" in err
+    assert not (tmp_path / "o").exists()
