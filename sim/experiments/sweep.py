@@ -106,12 +106,12 @@ def run_chunk(job: ChunkJob) -> tuple[int, pd.DataFrame, pd.DataFrame]:
     must be the same for a whole model (``PER_MODEL``) go to models of their own.  The
     chunks are fixed by the experiment, so the rows are the same however the chunks are
     spread over workers."""
-    frames, paths, order = [], [], []
+    frames, paths = [], []
+    base = resolve(job.scenario.overrides)
     for group in _model_groups(job):
         tasks = [job.tasks[i] for i in group]
         sizes = np.array([t.runs for t in tasks])
         names = sorted({name for i in group for name in job.overrides[i]})
-        base = resolve(job.scenario.overrides)
         overrides = {name: np.repeat(np.array([job.overrides[i].get(name, base[name])
                                                for i in group], dtype=float), sizes)
                      for name in names}
@@ -135,7 +135,6 @@ def run_chunk(job: ChunkJob) -> tuple[int, pd.DataFrame, pd.DataFrame]:
                  if t.first_run == 0]
         if first:
             paths.append(_weekly_quantiles(first, model.recorder.tariff))
-        order.extend(group)
         # a Mesa model and its agents form reference cycles holding large arrays; free them
         # now rather than when the cyclic collector next runs (it counts objects, not bytes)
         del model

@@ -232,6 +232,14 @@ class WeekContext:
         self._cache[cache_key] = terms
         return terms
 
+    def pause_within_horizon(self) -> float | Array:
+        """Weeks of a pause that fall within the decision horizon (per run where the
+        horizon is)."""
+        pause = self.p["deal.pause_weeks"]
+        if isinstance(self.horizon, np.ndarray):
+            return np.minimum(FLOAT(pause), self.horizon)
+        return min(pause, self.horizon)
+
     def _outcome_per_run(self, me: Government, key: str, weeks: float | None,
                          cache_key: tuple) -> Terms:
         """``outcome`` with one horizon per run: the posture held for its weeks (or the
@@ -329,9 +337,7 @@ class WeekContext:
         size = self.package_size(me, k)
         multiplier = p["face.multiplier_matched"]
         if pkg.temporary:
-            multiplier = multiplier * np.minimum(p["deal.pause_weeks"], self.horizon) / (
-                self.horizon) if isinstance(self.horizon, np.ndarray) else multiplier * min(
-                p["deal.pause_weeks"], self.horizon) / self.horizon
+            multiplier = multiplier * self.pause_within_horizon() / self.horizon
         if me.side == "cn" and pkg.purchases:
             multiplier = multiplier * p["deal.phase_one_face_multiplier"]
         unit = self.face_unit(me)
@@ -459,10 +465,7 @@ class WeekContext:
         s = me.side
         before, after = self.pain("now"), self.pain(f"pkg:{k}")
         pkg = PACKAGES[k]
-        weeks = (np.minimum(self.p["deal.pause_weeks"], self.horizon)
-                 if isinstance(self.horizon, np.ndarray) else min(self.p["deal.pause_weeks"],
-                                                                  self.horizon)
-                 ) if pkg.temporary else self.horizon
+        weeks = self.pause_within_horizon() if pkg.temporary else self.horizon
         per_week = weeks * self.survival(me, k) / self.model.pain_scale[s]
         own_size = self.package_size(me, k)
         rival_size = self.package_size(me.rival, k)
