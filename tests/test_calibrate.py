@@ -45,17 +45,22 @@ def _set(result) -> pd.DataFrame:
     return result.nonimplausible.sort_values("point").reset_index(drop=True)
 
 
-def test_a_small_calibration_rules_points_out_and_narrows(reference):
+def test_a_small_calibration_rules_points_out_and_samples_around_survivors(reference):
     first, last = reference.waves
-    assert len(first) == SMALL["points"]
+    assert len(first) == len(last) == SMALL["points"]
     kept = first[first["I_max"] <= CUTOFF]
     assert 0 < len(kept) < len(first)  # some points are ruled out, some are not
-    # the second wave samples inside the box the first wave's survivors span
-    for name, factor in reference.ranges[1].items():
+    # the second wave, drawn around the survivors, is ruled out less often
+    assert (last["I_max"] <= CUTOFF).mean() > (first["I_max"] <= CUTOFF).mean()
+    # and stays inside the prior box, whole numbers whole, flags at a survivor's value
+    for name, factor in reference.prior.items():
         if "range" in factor:
             lo, hi = factor["range"]
-            assert kept[name].min() == pytest.approx(lo) and kept[name].max() == pytest.approx(hi)
-            assert last[name].between(lo - 1e-9, hi + 1e-9).all()
+            assert last[name].between(lo, hi).all(), name
+            if factor.get("integer"):
+                assert (last[name] == last[name].round()).all(), name
+        else:
+            assert set(last[name]) <= set(kept[name]), name
     assert (reference.folder / "nonimplausible.parquet").exists()
     text = report(reference)
     assert "wave 0: 200 points" in text and "Non-implausible set" in text
@@ -104,3 +109,23 @@ def test_a_bad_targets_file_is_refused_with_file_line_field(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "targets.yaml:7" in err and "state" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_sweep_resumed_with_other_points_is_refused(tmp_path, baseline):
+    """A calibration's later waves give the sweep its points; resuming one with other
+    points would mix two designs."""
+    from sim.experiments.experiment import Experiment
+    from sim.experiments.sweep import SweepError, run_sweep
+
+    exp = Experiment(name="pts", description="explicit points",
+                     scenario=str(ROOT / "scenarios" / "baseline.yaml"),
+                     parameters={"face.decay": {"range": [0.9, 0.99]}},
+                     sampler={"kind": "latin_hypercube", "n": 2}, replicates=2,
+                     outputs=["outcome"])
+    short = baseline.model_copy(update={"weeks": 4})
+    points = pd.DataFrame({"face.decay": [0.9, 0.95]}, index=pd.RangeIndex(2, name="point"))
+    run_sweep(exp, short, tmp_path / "s", points=points)
+    run_sweep(exp, short, tmp_path / "s", points=points, resume=True)  # the same: fine
+    with pytest.raises(SweepError, match="its points"):
+        run_sweep(exp, short, tmp_path / "s", resume=True,
+                  points=points.assign(**{"face.decay": [0.9, 0.97]}))

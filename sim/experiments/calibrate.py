@@ -2,7 +2,7 @@
 patterns the documents report?  ``tradewar calibrate TARGETS``.
 
 Method (Vernon, Goldstein & Bower 2010; Andrianakis et al. 2015 for agent-based models): in
-waves, a Latin hypercube over the current ranges of every assumption-only parameter
+waves, points over the ranges of every assumption-only parameter (a Latin hypercube first)
 (``sim.experiments.assumptions``) is run on the sweep engine, each point with ``replicates``
 runs; each target's share of runs is compared with the share the documents' one history
 needs (``min_share``, declared with the target before any fit).  A point is *implausible*
@@ -12,8 +12,8 @@ sigma rule):
 
     I_t(x) = max(0, min_share_t - share_t(x)) / sqrt(share (1 - share) / R + DISCREPANCY^2)
 
-and *non-implausible* when every I_t <= 3.  The next wave samples the box the
-non-implausible points span.  History matching rather than ABC-SMC: the targets are
+and *non-implausible* when every I_t <= 3.  The next wave samples around the non-implausible
+points (``next_points``).  History matching rather than ABC-SMC: the targets are
 one-sided thresholds on shares (a pattern the history shows, not a value to fit), the
 question is which regions can be ruled out, and it needs no likelihood or distance.
 
@@ -35,6 +35,7 @@ from sim.experiments.assumptions import assumption_factors
 from sim.experiments.experiment import Experiment
 from sim.experiments.sweep import point_summary, run_sweep, write_atomic
 from sim.experiments.targets import TargetsFile, patterns
+from sim.model.parameters import BY_NAME
 
 DISCREPANCY = 0.05
 """Model discrepancy, as a standard deviation on a share: the model is not the world, so a
@@ -53,7 +54,7 @@ class Calibration:
     folder: Path
     waves: list[pd.DataFrame]  # per wave: parameters, share:<id>, I:<id>, I_max
     targets: TargetsFile
-    ranges: list[dict[str, dict]]  # the factors each wave sampled
+    prior: dict[str, dict]  # the factors of wave 0 (the prior box)
 
     @property
     def nonimplausible(self) -> pd.DataFrame:
@@ -68,20 +69,35 @@ def implausibility(share: np.ndarray, min_share: float, replicates: int) -> np.n
     return np.maximum(0.0, min_share - share) / sd
 
 
-def _narrowed(factors: dict[str, dict], kept: pd.DataFrame) -> dict[str, dict]:
-    """The factors of the next wave: the box the non-implausible points span."""
-    out = {}
+def next_points(factors: dict[str, dict], kept: pd.DataFrame, points: int,
+                seed: int) -> pd.DataFrame:
+    """The next wave's points, around the non-implausible ones: each a survivor (taken in
+    a shuffled cycle) moved by a normal step with the survivors' spread in each parameter
+    (the perturbation kernel of ABC-SMC, Beaumont et al. 2009), reflected back into the
+    prior range at its edges; whole numbers rounded; a flag or other listed value kept as
+    the survivor's."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(kept))
+    parents = kept.iloc[order[np.arange(points) % len(kept)]].reset_index(drop=True)
+    out = pd.DataFrame(index=pd.RangeIndex(points, name="point"))
     for name, f in factors.items():
-        values = kept[name].to_numpy(dtype=float)
-        if "values" in f:
-            present = sorted({float(v) for v in values})
-            out[name] = {"values": present}
-        else:
-            low, high = float(values.min()), float(values.max())
-            if not low < high:
-                low, high = f["range"]
-            out[name] = {**f, "range": [low, high]}
+        values = parents[name].to_numpy(dtype=float)
+        if "range" in f:
+            lo, hi = f["range"]
+            step = rng.normal(0.0, 1.0, points) * kept[name].to_numpy(dtype=float).std()
+            values = _reflect(values + step, lo, hi)
+            if f.get("integer") or BY_NAME[name].integer:
+                values = np.round(values)
+        out[name] = values
     return out
+
+
+def _reflect(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """``values`` folded back into [lo, hi] at its edges (a step past an edge comes back by
+    as much), so that no mass piles up on the edges as clipping would pile it."""
+    width = hi - lo
+    x = np.mod(values - lo, 2 * width)
+    return lo + np.where(x > width, 2 * width - x, x)
 
 
 def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder: str | Path,
@@ -101,29 +117,27 @@ def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder:
     elif folder.exists() and any(folder.iterdir()) and not resume:
         raise FileExistsError(f"{folder}: not empty; use --resume to continue")
     folder.mkdir(parents=True, exist_ok=True)
-    frames, ranges = [], []
+    frames = []
+    exp = Experiment(name="calibration", description="history matching",
+                     scenario=str(scenario_path), parameters=factors,
+                     sampler={"kind": "latin_hypercube", "n": points, "seed": seed},
+                     replicates=replicates, outputs=["outcome"])
+    design = None  # wave 0: the Latin hypercube over the prior box
     for k in range(waves):
-        if k < len(state["waves"]):
-            factors = state["waves"][k]["factors"]
-        ranges.append(factors)
-        exp = Experiment(name=f"wave_{k}", description="history matching wave",
-                         scenario=str(scenario_path), parameters=factors,
-                         sampler={"kind": "latin_hypercube", "n": points, "seed": seed + k},
-                         replicates=replicates, outputs=["outcome"])
         wave = folder / f"wave_{k}"
         run_sweep(exp, short, wave, workers=workers, executor=executor, address=address,
-                  resume=resume or wave.exists(), progress=progress, patterns=pats)
+                  resume=resume or wave.exists(), progress=progress, patterns=pats,
+                  points=design)
         frame = _score(point_summary(wave), targets, list(factors), replicates)
         frames.append(frame)
         kept = frame[frame["I_max"] <= CUTOFF]
         if k >= len(state["waves"]):
-            state["waves"].append({"factors": factors, "points": len(frame),
-                                   "nonimplausible": len(kept)})
+            state["waves"].append({"points": len(frame), "nonimplausible": len(kept)})
             write_atomic(state_path, lambda p: p.write_text(json.dumps(state, indent=1)))
         if len(kept) < 2:
-            break  # nothing left to narrow to
-        factors = _narrowed(factors, kept)
-    result = Calibration(folder, frames, targets, ranges)
+            break  # too few survivors to sample around
+        design = next_points(factors, kept, points, seed + k + 1)
+    result = Calibration(folder, frames, targets, factors)
     write_atomic(folder / SET_FILE,
                  lambda p: result.nonimplausible.to_parquet(p, index=False))
     return result
@@ -171,16 +185,18 @@ def report(result: Calibration) -> str:
               f"  every target at once: {int(met.all(axis=1).sum())} of {len(last)} points"]
     lines += ["", f"Non-implausible set: {len(final)} points (wave {len(result.waves) - 1})"]
     if len(final):
-        lines.append("  narrowest ranges, as a share of the prior range:")
-        prior = result.ranges[0]
-        widths = {}
+        lines.append("  most constrained parameters: spread of the set against a uniform spread "
+                     "over the prior range, and where its mean lies in that range (0 low, "
+                     "1 high)")
+        prior = result.prior
+        rows = []
         for name, f in prior.items():
-            if "range" in f:
-                lo, hi = f["range"]
-                widths[name] = (final[name].max() - final[name].min()) / (hi - lo)
-        for name, w in sorted(widths.items(), key=lambda kv: kv[1])[:10]:
-            lines.append(f"    {name:<36} {final[name].min():9.4g} .. "
-                         f"{final[name].max():<9.4g} ({w:.0%})")
+            lo, hi = f["range"] if "range" in f else (min(f["values"]), max(f["values"]))
+            values = final[name].to_numpy(dtype=float)
+            uniform = (hi - lo) / np.sqrt(12) if "range" in f else (hi - lo) / 2
+            rows.append((values.std() / uniform, (values.mean() - lo) / (hi - lo), name))
+        for spread, where, name in sorted(rows)[:10]:
+            lines.append(f"    {name:<36} spread {spread:4.2f}   mean at {where:4.2f}")
     else:
         best = result.waves[-1].sort_values("I_max").head(1)
         unmet = [t for t in ids if float(best[f"I:{t}"].iloc[0]) > CUTOFF]

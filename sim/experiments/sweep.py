@@ -302,11 +302,14 @@ def _write_json(path: Path, data: dict) -> None:
 def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
               workers: int = 1, executor: str = "local", address: str | None = None,
               resume: bool = False, chunk_runs: int = CHUNK_RUNS, command: list[str] = (),
-              progress: bool = False, patterns: tuple[Pattern, ...] = ()) -> SweepResult:
-    """Run (or resume) the sweep into ``folder``."""
+              progress: bool = False, patterns: tuple[Pattern, ...] = (),
+              points: pd.DataFrame | None = None) -> SweepResult:
+    """Run (or resume) the sweep into ``folder``: the experiment's points, or ``points``
+    (one row per point, a column per parameter, as ``sample`` gives them) where a caller
+    chose them itself (a calibration's later waves)."""
     folder = Path(folder)
     check_folder(folder, resume)
-    points = sample(experiment)
+    points = sample(experiment) if points is None else points
     seed = scenario.seed if experiment.seed is None else experiment.seed
     def chunks() -> Iterator[tuple[int, list[Task]]]:  # streamed, never held whole
         return enumerate(iter_chunks(len(points), experiment.replicates, chunk_runs))
@@ -440,9 +443,10 @@ def _start(folder: Path, experiment: Experiment, scenario: Scenario, points: pd.
     if resume and state_path.exists():
         state = read_state(folder)
         if state["experiment_sha256"] != experiment.digest() or state[
-                "scenario_sha256"] != scenario.digest() or state["chunk_runs"] != chunk_runs:
-            raise SweepError("the experiment, its scenario or the chunk size changed since "
-                             "this sweep started; start a new sweep")
+                "scenario_sha256"] != scenario.digest() or state["chunk_runs"] != chunk_runs \
+                or state.get("points_sha256", _digest(points)) != _digest(points):
+            raise SweepError("the experiment, its scenario, its points or the chunk size "
+                             "changed since this sweep started; start a new sweep")
         for stale in (folder / "chunks").glob(".tmp-*"):
             stale.unlink()
         state["completed"] = [i for i in state["completed"]
@@ -459,10 +463,20 @@ def _start(folder: Path, experiment: Experiment, scenario: Scenario, points: pd.
              "scenario_sha256": scenario.digest(), "package_version": __version__,
              "seed": seed, "points": len(points), "replicates": experiment.replicates,
              "runs": len(points) * experiment.replicates, "chunks": n_chunks,
-             "chunk_runs": chunk_runs, "command": list(command), "completed": [],
+             "chunk_runs": chunk_runs, "points_sha256": _digest(points),
+             "command": list(command), "completed": [],
              "finished": False}
     _write_json(state_path, state)
     return state
+
+
+def _digest(points: pd.DataFrame) -> str:
+    """SHA-256 of a design's points (names and values)."""
+    import hashlib
+
+    h = hashlib.sha256(",".join(map(str, points.columns)).encode())
+    h.update(np.ascontiguousarray(points.to_numpy(dtype=float)).tobytes())
+    return h.hexdigest()
 
 
 def _bar(total: int, enabled: bool):

@@ -20,7 +20,7 @@ def plots(result: Calibration, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     first = result.waves[0]
-    names = [n for n in result.ranges[0] if first[n].nunique() > 2]
+    names = [n for n in result.prior if first[n].nunique() > 2]
     corr = {n: abs(pd.Series(first[n]).corr(first["I_max"], method="spearman")) for n in names}
     top = sorted(corr, key=lambda n: -np.nan_to_num(corr[n]))[:9]
     written = []
@@ -41,14 +41,20 @@ def plots(result: Calibration, out: Path) -> list[Path]:
     written.append(path)
     final = result.nonimplausible
     if len(final) >= 2:
+        # the nine continuous parameters the set constrains most: smallest spread against
+        # a uniform spread over the prior range
+        spread = {n: final[n].std() / ((result.prior[n]["range"][1]
+                                        - result.prior[n]["range"][0]) / np.sqrt(12))
+                  for n in names}
+        narrow = sorted(spread, key=lambda n: spread[n])[:9]
         fig, axes = plt.subplots(3, 3, figsize=(9, 7.5), dpi=120)
-        for ax, name in zip(axes.ravel(), top, strict=False):
-            lo, hi = result.ranges[0][name]["range"]
+        for ax, name in zip(axes.ravel(), narrow, strict=False):
+            lo, hi = result.prior[name]["range"]
             ax.hist(final[name], bins=12, range=(lo, hi), color="#55a868")
             ax.set_xlabel(name, fontsize=8)
             ax.tick_params(labelsize=7)
-        fig.suptitle(f"Non-implausible set ({len(final)} points): marginals over the prior "
-                     "range", fontsize=10)
+        fig.suptitle(f"Non-implausible set ({len(final)} points): marginals of the nine "
+                     "parameters it constrains most, over the prior range", fontsize=10)
         fig.tight_layout()
         path = out / "marginals.png"
         fig.savefig(path)
