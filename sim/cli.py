@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="runs (default 2000)")
     _seed_and_set(tgt, "seed (default: the scenario's)",
                   "override a parameter by dotted name (repeatable)")
+    _parameter_options(tgt)
     tgt.set_defaults(handler=cmd_targets)
 
     cal = sub.add_parser("calibrate", help="history matching: which values of the "
@@ -117,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", type=Path, help="results directory (default: "
                       "results/compare-<time>); must not exist")
     cmp_.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _parameter_options(cmp_)
     cmp_.set_defaults(handler=cmd_compare)
 
     hyp = sub.add_parser("hypothesis", help="check scenarios' hypotheses against their "
@@ -135,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "document (docs/hypotheses.md)")
     hyp.add_argument("--readings", type=Path, help="with --markdown: YAML of documented "
                      "verdicts and readings of disagreements (docs/hypotheses-readings.yaml)")
+    _parameter_options(hyp)
     hyp.set_defaults(handler=cmd_hypothesis)
 
     swp = sub.add_parser("sweep", help="run an experiment's parameter sweep",
@@ -174,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run index (0-based)")
     _seed_and_set(exp, "with a scenario file: the seed (default: the scenario's)",
                   "with a scenario file: override a parameter (repeatable)")
+    exp.add_argument("--runs", type=_bounded_int(1, 10_000_000),
+                     help="with a scenario file: the size of the ensemble the run belongs to "
+                     "(default: the scenario's runs); with a calibrated set it decides "
+                     "which runs shared the run's model")
+    _parameter_options(exp)
     exp.set_defaults(handler=cmd_explain)
 
     demo = sub.add_parser("demo", help="start the teaching demo in the browser",
@@ -214,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     evidence = sub.add_parser("evidence", help="print every parameter with its provenance")
     evidence.add_argument("--grep", default="", help="only parameters whose name contains this")
     evidence.add_argument("--csv", action="store_true", help="comma-separated output")
+    _parameter_options(evidence)
     evidence.set_defaults(handler=cmd_evidence)
     return parser
 
@@ -225,6 +235,29 @@ def _ensemble_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     _seed_and_set(parser, "ensemble seed", "override a parameter by dotted name (repeatable)")
     parser.add_argument("--out", type=Path, help=out_help)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _parameter_options(parser)
+
+
+def _parameter_options(parser: argparse.ArgumentParser) -> None:
+    """``--fixed-parameters`` and ``--calibrated-set FILE`` (``sim.io.calibrated``)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--fixed-parameters", action="store_true",
+                       help="every run at the declared parameter defaults (by default each "
+                       "run draws the assumption-only parameters from the calibrated set, "
+                       "so the shares carry parameter uncertainty)")
+    group.add_argument("--calibrated-set", type=Path, metavar="CSV",
+                       help="draw from this calibrated set (a calibrated_set.csv written by "
+                       "`tradewar calibrate`, its .yaml beside it) instead of the shipped "
+                       "calibration/calibrated_set.csv")
+
+
+def _calibrated(args: argparse.Namespace):
+    """The set runs draw their parameters from, or None with ``--fixed-parameters``."""
+    from sim.io.calibrated import load_calibrated_set
+
+    if args.fixed_parameters:
+        return None
+    return load_calibrated_set(args.calibrated_set)
 
 
 def _seed_and_set(parser: argparse.ArgumentParser, seed_help: str, set_help: str) -> None:
@@ -336,19 +369,21 @@ def _simulate(args: argparse.Namespace, scenario, overrides: dict[str, float],
     progress = not args.no_progress  # a bar on a terminal, lines in a log
     return run_ensemble(scenario, runs=args.runs, seed=args.seed, overrides=overrides,
                         path_sample=path_sample,
-                        fan_runs=FAN_RUNS if fan_runs is None else fan_runs, progress=progress)
+                        fan_runs=FAN_RUNS if fan_runs is None else fan_runs, progress=progress,
+                        calibrated=_calibrated(args))
 
 
 def _write_run(args: argparse.Namespace, ensemble, out: Path,
                extra: dict[str, str] | None = None) -> tuple[str, Path]:
     """The summary text and the results directory written for it."""
-    from sim.experiments.summary import format_summary, summarize
+    from sim.experiments.summary import format_summary, summarize, uncertainty_note
     from sim.reports.replay import format_replay, replay_report
     from sim.reports.results import write_results
 
     scenario = ensemble.scenario
     summary = summarize(ensemble.runs, scenario.weeks)
     text = format_summary(summary, f"Scenario '{scenario.name}' (seed {ensemble.seed})")
+    text += "\n\n" + uncertainty_note(ensemble.uncertainty)
     report = replay_report(ensemble.runs, scenario)
     if report is not None:
         text += "\n\n" + format_replay(report)
@@ -379,18 +414,26 @@ def _print_rate(ensemble) -> None:
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
+    import textwrap
+
     from sim.experiments.targets import format_results, load_targets, measure
 
     targets, scenario = load_targets(args.targets)
     overrides = parse_sets(args.sets)
     seed = scenario.seed if args.seed is None else args.seed
-    results = measure(targets, scenario, runs=args.runs, seed=seed, overrides=overrides)
+    calibrated = _calibrated(args)
+    results = measure(targets, scenario, runs=args.runs, seed=seed, overrides=overrides,
+                      calibrated=calibrated)
     print(format_results(results, scenario, args.runs, seed))
+    what = ("parameters fixed at their declared defaults (--fixed-parameters)"
+            if calibrated is None else calibrated.describe())
+    print(textwrap.fill(f"Parameters: {what}.", width=92))
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.experiments.compare import format_comparison, run_comparison
+    from sim.experiments.summary import uncertainty_note
     from sim.io.scenario import load_scenario
     from sim.reports.results import default_dir, write_comparison
 
@@ -412,8 +455,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     runs = args.runs or scenarios[0].runs
     seed = scenarios[0].seed if args.seed is None else args.seed
     comparison = run_comparison(scenarios, runs=runs, seed=seed, overrides=overrides,
-                                progress=not args.no_progress)
-    text = format_comparison(comparison)
+                                progress=not args.no_progress, calibrated=_calibrated(args))
+    text = format_comparison(comparison) + "\n\n" + uncertainty_note(
+        comparison.ensembles[0].uncertainty)
     try:
         written = write_comparison(comparison, text, out, command=args.argv,
                                    scenario_files=list(args.scenarios),
@@ -450,8 +494,10 @@ def cmd_hypothesis(args: argparse.Namespace) -> int:
         raise InputError.single(str(args.markdown), "its folder does not exist")
     cache: dict = {}
     checks = []
+    calibrated = _calibrated(args)
     for file in args.scenarios:
-        check = check_hypothesis(file, runs=args.runs, seed=args.seed, cache=cache)
+        check = check_hypothesis(file, runs=args.runs, seed=args.seed, cache=cache,
+                                 calibrated=calibrated)
         checks.append(check)
         print(format_check(check), flush=True)
     if args.markdown is not None:
@@ -505,7 +551,7 @@ def _check_pool(args: argparse.Namespace, folder: Path) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.experiments.calibrate import SET_FILE, calibrate, report
+    from sim.experiments.calibrate import SET_FILE, calibrate, report, write_set
     from sim.experiments.sweep import SweepError
     from sim.experiments.targets import load_targets
     from sim.reports.calibration import plots
@@ -533,9 +579,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     text = report(result)
     (folder / "report.txt").write_text(text + "\n")
     figures = plots(result, folder)
+    written = [SET_FILE]
+    if len(result.nonimplausible):
+        written += [p.name for p in write_set(
+            result, args.targets, shlex.join(args.argv), points=args.points,
+            replicates=args.replicates, waves=args.waves, seed=args.seed)]
     print(text)
-    print(f"\n{time.perf_counter() - started:.1f} s; written to {folder}/: {SET_FILE}, "
-          f"report.txt, calibration.json, {', '.join(f.name for f in figures)}, wave_*/")
+    print(f"\n{time.perf_counter() - started:.1f} s; written to {folder}/: "
+          f"{', '.join(written)}, report.txt, calibration.json, "
+          f"{', '.join(f.name for f in figures)}, wave_*/")
+    if len(result.nonimplausible):
+        print(f"To make this set the default every run draws from, copy {folder}/"
+              "calibrated_set.csv and calibrated_set.yaml into calibration/.")
     return 0
 
 
@@ -633,12 +688,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
         if args.seed is not None or args.sets:
             raise InputError.single(str(source), "--seed and --set go with a scenario file; "
                                     "a results directory fixes both")
-        scenario, seed, overrides, expected = _from_results(source, args.run)
+        if args.fixed_parameters or args.calibrated_set is not None:
+            raise InputError.single(str(source), "--fixed-parameters and --calibrated-set go "
+                                    "with a scenario file; a results directory fixes them")
+        scenario, seed, overrides, expected, calibrated, runs = _from_results(source, args.run)
     else:
         scenario = load_scenario(source)
         seed = scenario.seed if args.seed is None else args.seed
         overrides = parse_sets(args.sets)
-    story = replay_run(scenario, seed, args.run, overrides)
+        calibrated, runs = _calibrated(args), args.runs
+    story = replay_run(scenario, seed, args.run, overrides, calibrated, runs)
     print(narrate(story))
     if expected is not None:
         same = all(_same(story.row[c], expected[c]) for c in expected.index)
@@ -708,7 +767,27 @@ def _from_results(folder: Path, run: int):
                                     "edited", field_name=f"parameters_changed.{name}") from None
     overrides = {k: v for k, v in manifest["parameters_changed"].items()
                  if k not in scenario.overrides}
-    return scenario, manifest["seed"], overrides, runs.iloc[run]
+    calibrated = _results_set(folder, manifest)
+    return scenario, manifest["seed"], overrides, runs.iloc[run], calibrated, manifest["runs"]
+
+
+def _results_set(folder: Path, manifest: dict):
+    """The calibrated set a results directory's runs drew from (its copy beside them), or
+    None for runs at fixed parameters (and for results written before sets existed)."""
+    from sim.io.calibrated import SET_CSV, load_calibrated_set
+
+    entry = manifest.get("calibrated_set")
+    if entry is None:
+        return None
+    manifest_path = folder / "manifest.json"
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        raise InputError.single(str(manifest_path), "calibrated_set is not valid; the "
+                                "manifest was edited", field_name="calibrated_set")
+    calibrated = load_calibrated_set(folder / SET_CSV)
+    if calibrated.sha256 != entry["sha256"]:
+        raise InputError.single(str(folder / SET_CSV), "does not match the manifest's "
+                                "calibrated_set.sha256; the results directory was edited")
+    return calibrated
 
 
 def _same(a: object, b: object) -> bool:
@@ -826,14 +905,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_evidence(args: argparse.Namespace) -> int:
     from sim.io.evidence import provenance_table
 
-    rows = [r for r in provenance_table() if args.grep in r["name"]]
+    rows = [r for r in provenance_table(_calibrated(args)) if args.grep in r["name"]]
     if args.csv:
         import csv
 
         writer = csv.writer(sys.stdout)
-        writer.writerow(["name", "default", "unit", "range", "provenance"])
+        writer.writerow(["name", "default", "unit", "range", "provenance", "calibrated"])
         for r in rows:
-            writer.writerow([r["name"], r["default"], r["unit"], r["range"], r["provenance"]])
+            writer.writerow([r["name"], r["default"], r["unit"], r["range"], r["provenance"],
+                             r["calibrated"]])
         return 0
     for r in rows:
         lo, hi = r["range"]
@@ -842,7 +922,11 @@ def cmd_evidence(args: argparse.Namespace) -> int:
             print(f"    - {source}")
         if r["assumption"]:
             print(f"    - assumption: {r['assumption']}")
-    print(f"\n{len(rows)} parameters")
+        if r["calibrated"]:
+            print(f"    - {r['calibrated']}")
+    calibrated = sum(bool(r["calibrated"]) for r in rows)
+    print(f"\n{len(rows)} parameters" + (f", {calibrated} of them calibrated"
+                                          if calibrated else ""))
     return 0
 
 if __name__ == "__main__":

@@ -213,7 +213,7 @@ def test_forced_and_proposed_steps_say_so_at_the_scenario_week(capsys):
                 seen["bounded"] += 1
     assert seen["forced"] == len(forced) and seen["proposed"] >= 1 and seen["bounded"] >= 1
     # the CLI tells the same story
-    assert main(["explain", str(path), "--run", "1", "--seed", "1"]) == 0
+    assert main(["explain", str(path), "--run", "1", "--seed", "1", "--fixed-parameters"]) == 0
     assert capsys.readouterr().out.strip() == text
 
 

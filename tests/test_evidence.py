@@ -63,7 +63,7 @@ def test_provenance_table_covers_every_parameter() -> None:
     assert [row["name"] for row in table] == [p.name for p in PARAMS]
     for row in table:
         assert set(row) == {"name", "default", "unit", "range", "provenance", "sources",
-                            "assumption", "doc"}
+                            "assumption", "doc", "calibrated"}
         assert row["provenance"]
         assert not any(s.endswith("UNRESOLVED") for s in row["sources"]), row
 

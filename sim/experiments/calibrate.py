@@ -143,6 +143,33 @@ def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder:
     return result
 
 
+def write_set(result: Calibration, targets_path: str | Path, command: str, *,
+              points: int, replicates: int, waves: int, seed: int) -> tuple[Path, Path]:
+    """The non-implausible set as a calibrated set (``sim.io.calibrated``): its CSV and its
+    provenance, in the calibration's folder.  Copied into ``calibration/``, it is the set
+    every run draws its parameters from by default."""
+    import datetime as dt
+    import hashlib
+
+    from sim import __version__
+    from sim.io.calibrated import write_calibrated_set
+
+    final = result.nonimplausible
+    names = list(result.prior)
+    provenance = {
+        "method": f"history matching (implausibility cutoff {CUTOFF:g}, model discrepancy "
+                  f"{DISCREPANCY:g} on a share; Vernon, Goldstein & Bower 2010): the "
+                  "non-implausible points of the last wave",
+        "command": command, "version": __version__, "date": dt.date.today(),
+        "targets_file": str(targets_path),
+        "targets_sha256": hashlib.sha256(Path(targets_path).read_bytes()).hexdigest(),
+        "targets": [t.id for t in result.targets.targets],
+        "wave": len(result.waves) - 1, "waves": waves, "points_per_wave": points,
+        "replicates": replicates, "seed": seed}
+    return write_calibrated_set(result.folder, names, final[names].to_numpy(dtype=float),
+                                provenance)
+
+
 def _score(summary: pd.DataFrame, targets: TargetsFile, names: list[str],
            replicates: int) -> pd.DataFrame:
     """Per point: parameter values, each target's share and implausibility, the largest."""

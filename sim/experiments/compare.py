@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.experiments.ensemble import Ensemble, run_ensemble
 from sim.experiments.summary import CONFIDENCE, share
+from sim.io.calibrated import CalibratedSet
 from sim.io.scenario import Scenario
 from sim.model.outcomes import OUTCOMES
 
@@ -41,10 +42,12 @@ class Comparison:
 
 def run_comparison(scenarios: list[Scenario], *, runs: int, seed: int,
                    overrides: dict[str, float] | None = None,
-                   progress: bool = False) -> Comparison:
-    """Run each scenario with the same ``runs`` and ``seed``, then tabulate."""
+                   progress: bool = False,
+                   calibrated: CalibratedSet | None = None) -> Comparison:
+    """Run each scenario with the same ``runs`` and ``seed`` (and, with ``calibrated``,
+    each run drawing the same point of the set in every scenario), then tabulate."""
     ensembles = [run_ensemble(s, runs=runs, seed=seed, overrides=overrides, path_sample=0,
-                              progress=progress) for s in scenarios]
+                              progress=progress, calibrated=calibrated) for s in scenarios]
     return Comparison(ensembles, comparison_table(ensembles))
 
 

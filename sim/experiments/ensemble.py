@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.io.calibrated import CalibratedSet
 from sim.io.scenario import Scenario
 from sim.model.model import BLOCK, TradeWarModel
-from sim.model.parameters import BY_NAME, resolve
+from sim.model.parameters import BY_NAME, PER_MODEL, resolve
 from sim.model.recorder import DIAGNOSTIC_COUNTS, DIAGNOSTIC_KEYS, diagnostics_table
 
 BATCH_BLOCKS = 50
@@ -70,6 +71,18 @@ class Ensemble:
     diagnostics: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Per side, kind (move or answer) and move: free choices, how many against a negative
     margin, their share and mean regret in weeks of pain (``diagnostics_table``)."""
+    calibrated: CalibratedSet | None = None
+    """The set each run drew its parameters from (column ``parameter_point`` of ``runs``),
+    or None: every run at the declared defaults."""
+
+    @property
+    def uncertainty(self) -> str:
+        """Which uncertainty the outcome distribution includes, in one sentence."""
+        if self.calibrated is None:
+            return ("decision noise and the drawn private types; parameters fixed at their "
+                    "declared defaults (--fixed-parameters)")
+        return ("decision noise, the drawn private types and the parameters: "
+                + self.calibrated.describe())
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -93,15 +106,20 @@ def plan_batches(runs: int, batch_blocks: int = BATCH_BLOCKS) -> list[Batch]:
 
 def run_batch(scenario: Scenario, seed: int, batch: Batch, overrides: dict[str, float],
               path_sample: int, fan_runs: int,
-              on_week: Callable[[], None] | None = None) -> BatchResult:
-    """Advance one batch of runs through the scenario's weeks."""
+              on_week: Callable[[float], None] | None = None,
+              calibrated: CalibratedSet | None = None) -> BatchResult:
+    """Advance one batch of runs through the scenario's weeks (with ``calibrated``: each
+    run with the parameters of the point it draws, ``sim.io.calibrated``)."""
+    if calibrated is not None:
+        return _run_calibrated_batch(scenario, seed, batch, overrides, path_sample, fan_runs,
+                                     on_week, calibrated)
     sample = max(0, min(path_sample - batch.first, batch.size))
     model = TradeWarModel(scenario, runs=batch.size, seed=seed, first_run=batch.first,
                           overrides=overrides, sample=sample)
     for _ in range(scenario.weeks):
         model.step()
         if on_week is not None:
-            on_week()
+            on_week(1.0)
     keep = max(0, min(fan_runs - batch.first, batch.size))
     fan = {side: model.recorder.tariff[side][:, :keep].copy() for side in ("us", "cn")}
     result = BatchResult(batch, model.recorder.runs_frame(), model.recorder.paths_frame(), fan,
@@ -111,17 +129,104 @@ def run_batch(scenario: Scenario, seed: int, batch: Batch, overrides: dict[str, 
     return result
 
 
+def _run_calibrated_batch(scenario: Scenario, seed: int, batch: Batch,
+                          overrides: dict[str, float], path_sample: int, fan_runs: int,
+                          on_week: Callable[[float], None] | None,
+                          calibrated: CalibratedSet) -> BatchResult:
+    """A batch whose runs draw their parameters from a calibrated set.  Runs that draw the
+    same values of the parameters that must be one per model (``PER_MODEL``) advance in
+    one model, with their own streams; every model keeps its per-run values as arrays
+    (``keep_arrays``), so that a run replayed alone (``sim.reports.explain``) repeats."""
+    runs, paths, fans, counts, order = [], [], {"us": [], "cn": []}, [], []
+    for mine, model in calibrated_models(scenario, seed, batch, overrides, calibrated,
+                                         path_sample):
+        for _ in range(scenario.weeks):
+            model.step()
+            if on_week is not None:
+                on_week(mine.size / batch.size)
+        keep = int((mine < fan_runs).sum())
+        for side in ("us", "cn"):
+            fans[side].append(model.recorder.tariff[side][:, :keep].copy())
+        order.append(mine[:keep])
+        runs.append(model.recorder.runs_frame())
+        paths.append(model.recorder.paths_frame())
+        counts.append(model.recorder.diagnostic_counts())
+        del model
+        gc.collect()
+    table = _concat_sorted(runs, ["run"])
+    rows = calibrated.rows(seed, np.arange(batch.first, batch.first + batch.size))
+    table.insert(1, "parameter_point", rows.astype(np.int32))
+    kept = np.argsort(np.concatenate(order), kind="stable")
+    fan = {side: np.concatenate(fans[side], axis=1)[:, kept] for side in ("us", "cn")}
+    return BatchResult(batch, table, _concat_sorted(paths, ["week", "run"]), fan,
+                       sum_counts(counts))
+
+
+def calibrated_models(scenario: Scenario, seed: int, batch: Batch,
+                      overrides: dict[str, float], calibrated: CalibratedSet,
+                      path_sample: int = 0) -> Iterator[tuple[np.ndarray, TradeWarModel]]:
+    """The models of a batch whose runs draw their parameters from ``calibrated``, each
+    with the runs (streams) it holds, made one at a time (``split_per_model``)."""
+    streams = np.arange(batch.first, batch.first + batch.size, dtype=np.int64)
+    drawn = calibrated.drawn(calibrated.rows(seed, streams),
+                             fixed=set(overrides) | set(scenario.overrides))
+    for idx, group in split_per_model(drawn, streams.size):
+        mine = streams[idx]
+        yield mine, TradeWarModel(scenario, runs=int(mine.size), seed=seed,
+                                  first_run=batch.first, overrides={**overrides, **group},
+                                  streams=mine, sample=int((mine < path_sample).sum()),
+                                  keep_arrays=True)
+
+
+def split_per_model(drawn: dict[str, np.ndarray], n: int
+                    ) -> list[tuple[np.ndarray, dict[str, float | np.ndarray]]]:
+    """The ``n`` runs (indices) grouped by the values they draw of the ``PER_MODEL``
+    parameters, in order of those values; each group's parameters: those numbers, and the
+    other parameters' values for its runs."""
+    keys = [name for name in drawn if name in PER_MODEL]
+    if not keys:
+        return [(np.arange(n), dict(drawn))]
+    combos, which = np.unique(np.stack([drawn[k] for k in keys], axis=1), axis=0,
+                              return_inverse=True)
+    groups = []
+    for g, combo in enumerate(combos):
+        idx = np.flatnonzero(which.ravel() == g)
+        values: dict[str, float | np.ndarray] = {
+            name: (float(combo[keys.index(name)]) if name in PER_MODEL else v[idx])
+            for name, v in drawn.items()}
+        groups.append((idx, values))
+    return groups
+
+
+def _concat_sorted(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
+    """Frames of a batch's models as one, in the order one model would have given them
+    (``by``, stably); categorical columns stay categorical."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    categorical = [c for c in frames[0].columns
+                   if isinstance(frames[0][c].dtype, pd.CategoricalDtype)]
+    table = pd.concat(frames, ignore_index=True)
+    for column in categorical:
+        table[column] = table[column].astype("category")
+    keys = [table[c].to_numpy() for c in reversed(by)]
+    return table.iloc[np.lexsort(keys)].reset_index(drop=True)
+
+
 def iter_batches(scenario: Scenario, *, runs: int, seed: int, overrides: dict[str, float],
                  path_sample: int = PATH_SAMPLE, fan_runs: int = FAN_RUNS,
                  batch_blocks: int = BATCH_BLOCKS,
-                 on_week: Callable[[], None] | None = None) -> Iterator[BatchResult]:
+                 on_week: Callable[[float], None] | None = None,
+                 calibrated: CalibratedSet | None = None) -> Iterator[BatchResult]:
     """Run the batches one after another in this process, yielding each as it finishes."""
     for batch in plan_batches(runs, batch_blocks):
-        yield run_batch(scenario, seed, batch, overrides, path_sample, fan_runs, on_week)
+        yield run_batch(scenario, seed, batch, overrides, path_sample, fan_runs, on_week,
+                        calibrated)
 
 
 def assemble(scenario: Scenario, seed: int, runs: int, overrides: dict[str, float],
-             results: list[BatchResult], path_sample: int, seconds: float = 0.0) -> Ensemble:
+             results: list[BatchResult], path_sample: int, seconds: float = 0.0,
+             calibrated: CalibratedSet | None = None) -> Ensemble:
     """Join batch results in run order into one :class:`Ensemble`."""
     results = sorted(results, key=lambda r: r.batch.first)
     run_table = pd.concat([r.runs for r in results], ignore_index=True)
@@ -130,7 +235,7 @@ def assemble(scenario: Scenario, seed: int, runs: int, overrides: dict[str, floa
     fan = {side: np.concatenate([r.fan[side] for r in results], axis=1) for side in ("us", "cn")}
     return Ensemble(scenario, seed, runs, dict(overrides), run_table, path_table, fan,
                     min(path_sample, runs), seconds, [r.batch for r in results],
-                    diagnostics_table(sum_counts([r.counts for r in results])))
+                    diagnostics_table(sum_counts([r.counts for r in results])), calibrated)
 
 
 def sum_counts(counts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -151,8 +256,12 @@ def sum_counts(counts: list[pd.DataFrame]) -> pd.DataFrame:
 def run_ensemble(scenario: Scenario, *, runs: int | None = None, seed: int | None = None,
                  overrides: dict[str, float] | None = None, path_sample: int = PATH_SAMPLE,
                  fan_runs: int = FAN_RUNS, batch_blocks: int = BATCH_BLOCKS,
-                 progress: bool = False) -> Ensemble:
-    """Run a scenario's ensemble (its own ``runs`` and ``seed`` unless given)."""
+                 progress: bool = False, calibrated: CalibratedSet | None = None) -> Ensemble:
+    """Run a scenario's ensemble (its own ``runs`` and ``seed`` unless given).
+
+    ``calibrated``: each run draws the parameters the scenario and ``overrides`` leave
+    alone from this set (``sim.io.calibrated.load_calibrated_set()``: the shipped one);
+    None: every run uses the declared defaults."""
     runs = scenario.runs if runs is None else runs
     seed = scenario.seed if seed is None else seed
     merged = {**scenario.overrides, **(overrides or {})}
@@ -163,12 +272,13 @@ def run_ensemble(scenario: Scenario, *, runs: int | None = None, seed: int | Non
         results = list(iter_batches(scenario, runs=runs, seed=seed, overrides=merged,
                                     path_sample=path_sample, fan_runs=fan_runs,
                                     batch_blocks=batch_blocks,
-                                    on_week=bar.update if bar is not None else None))
+                                    on_week=bar.update if bar is not None else None,
+                                    calibrated=calibrated))
     finally:
         if bar is not None:
             bar.close()
     return assemble(scenario, seed, runs, merged, results, path_sample,
-                    time.perf_counter() - started)
+                    time.perf_counter() - started, calibrated)
 
 
 def _progress_bar(total: int, enabled: bool):

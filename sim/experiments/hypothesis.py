@@ -33,6 +33,7 @@ from sim.experiments.compare import (
 from sim.experiments.ensemble import Ensemble, run_ensemble
 from sim.experiments.summary import CONFIDENCE
 from sim.io import yamlio
+from sim.io.calibrated import CalibratedSet
 from sim.io.scenario import Scenario, load_scenario
 from sim.model.metrics import BY_NAME, Metric
 
@@ -42,7 +43,7 @@ LIBRARY_RUNS = 2000
 
 VERDICTS: tuple[str, ...] = ("supported", "contradicted", "inconclusive", "reference")
 
-Cache = dict[tuple[str, int, int], Ensemble]
+Cache = dict[tuple[str, int, int, str | None], Ensemble]
 """Ensembles already run, by (scenario digest, runs, seed)."""
 
 
@@ -159,10 +160,13 @@ def _against_error(path: str | Path, message: str) -> yamlio.InputError:
 
 
 def check_hypothesis(path: str | Path, *, runs: int | None = None, seed: int | None = None,
-                     cache: Cache | None = None) -> HypothesisCheck:
+                     cache: Cache | None = None,
+                     calibrated: CalibratedSet | None = None) -> HypothesisCheck:
     """Load a scenario file, run it and its reference with common random numbers (its own
     ``runs`` and ``seed`` unless given) and judge its hypothesis.  ``cache`` keeps the
-    ensembles for later checks (the baseline is the usual reference)."""
+    ensembles for later checks (the baseline is the usual reference).  ``calibrated``:
+    each run draws its parameters from that set (the same point in both scenarios);
+    None: the declared defaults."""
     scenario = load_scenario(path)
     hyp = scenario.hypothesis
     if hyp is None:
@@ -177,14 +181,16 @@ def check_hypothesis(path: str | Path, *, runs: int | None = None, seed: int | N
         return HypothesisCheck(scenario.name, None, None, None, None, None, hyp.why, runs,
                                seed, nan, nan, nan, nan, nan, "reference")
     cache = {} if cache is None else cache
-    return evaluate(scenario, _ensemble(scenario, runs, seed, cache),
-                    _ensemble(reference, runs, seed, cache))
+    return evaluate(scenario, _ensemble(scenario, runs, seed, cache, calibrated),
+                    _ensemble(reference, runs, seed, cache, calibrated))
 
 
-def _ensemble(scenario: Scenario, runs: int, seed: int, cache: Cache) -> Ensemble:
-    key = (scenario.digest(), runs, seed)
+def _ensemble(scenario: Scenario, runs: int, seed: int, cache: Cache,
+              calibrated: CalibratedSet | None) -> Ensemble:
+    key = (scenario.digest(), runs, seed, None if calibrated is None else calibrated.sha256)
     if key not in cache:
-        cache[key] = run_ensemble(scenario, runs=runs, seed=seed, path_sample=0, fan_runs=0)
+        cache[key] = run_ensemble(scenario, runs=runs, seed=seed, path_sample=0, fan_runs=0,
+                                  calibrated=calibrated)
     return cache[key]
 
 

@@ -39,7 +39,7 @@ class ProgressLines:
         self.write = write or (lambda line: print(line, file=sys.stderr, flush=True))
         self.start = self.last = clock()
 
-    def update(self, n: int = 1) -> None:
+    def update(self, n: float = 1) -> None:
         self.done += n
         now = self.clock()
         if now - self.last >= self.every:
@@ -48,7 +48,7 @@ class ProgressLines:
 
     def _head(self) -> str:
         share = self.done / self.total if self.total else 1.0
-        return f"{self.desc}: {self.done:,} of {self.total:,} {self.unit} ({share:.0%})"
+        return f"{self.desc}: {self.done:,.0f} of {self.total:,} {self.unit} ({share:.0%})"
 
     def line(self, now: float) -> str:
         elapsed = max(now - self.start, 1e-9)

@@ -102,3 +102,11 @@ def format_summary(summary: Summary, title: str = "") -> str:
     for key, row in summary.tariffs.iterrows():
         lines.append(f"  {labels[str(key)]:<25}" + "  ".join(f"{v:6.1f}" for v in row))
     return "\n".join(lines)
+
+
+def uncertainty_note(what: str) -> str:
+    """The line saying which uncertainty the shares and intervals include, wrapped."""
+    import textwrap
+
+    return textwrap.fill(f"Uncertainty: the shares spread over {what}. The intervals are "
+                         "the Monte Carlo error of the shares.", width=92)

@@ -32,7 +32,9 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sim.experiments.ensemble import Batch, calibrated_models
 from sim.io import yamlio
+from sim.io.calibrated import CalibratedSet
 from sim.io.scenario import Scenario, load_scenario
 from sim.model.economics import CN_TOOLS, US_TOOLS
 from sim.model.model import BLOCK, TradeWarModel
@@ -202,11 +204,13 @@ class TargetResult:
 
 def measure(targets: TargetsFile, scenario: Scenario, *, runs: int = 2000,
             seed: int | None = None, overrides: dict[str, float] | None = None,
-            batch_blocks: int = 16) -> list[TargetResult]:
+            batch_blocks: int = 16, calibrated: CalibratedSet | None = None
+            ) -> list[TargetResult]:
     """Each target's share of runs showing its pattern, with a 95% Wilson interval.  Runs
     advance in batches of ``batch_blocks`` blocks, each block on its own random stream (the
     same streams as any ensemble of the scenario and seed), so the shares do not depend on
-    the batching."""
+    the batching.  With ``calibrated``, each run draws its parameters from that set as in
+    ``run_ensemble``: the shares are then what the calibrated model predicts."""
     from sim.experiments.summary import share as wilson
 
     seed = scenario.seed if seed is None else seed
@@ -217,16 +221,20 @@ def measure(targets: TargetsFile, scenario: Scenario, *, runs: int = 2000,
     hits = np.zeros(len(targets.targets), dtype=np.int64)
     batch = batch_blocks * BLOCK
     for first in range(0, runs, batch):
-        model = TradeWarModel(scenario, runs=min(batch, runs - first), seed=seed,
-                              first_run=first, overrides=merged)
-        for week in range(1, max(by_week) + 1):
-            model.step()
-            for i in by_week.get(week, ()):
-                ok = np.ones(model.n, dtype=bool)
-                for c in targets.targets[i].when:
-                    ok &= OPS[c.op](state(model, c.state), c.value)
-                hits[i] += int(ok.sum())
-        del model
+        size = min(batch, runs - first)
+        models = (iter([TradeWarModel(scenario, runs=size, seed=seed, first_run=first,
+                                      overrides=merged)]) if calibrated is None else
+                  (m for _, m in calibrated_models(scenario, seed, Batch(first, size),
+                                                   merged, calibrated)))
+        for model in models:
+            for week in range(1, max(by_week) + 1):
+                model.step()
+                for i in by_week.get(week, ()):
+                    ok = np.ones(model.n, dtype=bool)
+                    for c in targets.targets[i].when:
+                        ok &= OPS[c.op](state(model, c.state), c.value)
+                    hits[i] += int(ok.sum())
+            del model
     results = []
     for i, target in enumerate(targets.targets):
         s = wilson(target.id, int(hits[i]), runs)

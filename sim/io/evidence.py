@@ -207,12 +207,14 @@ def describe(record_id: str) -> str:
     return f"{record_id}: UNRESOLVED"
 
 
-def provenance_table() -> list[dict]:
-    """For every parameter: name, default, unit, range, provenance text and resolved sources."""
+def provenance_table(calibrated: Any = None) -> list[dict]:
+    """For every parameter: name, default, unit, range, provenance text, resolved sources,
+    and (``calibrated``: a ``sim.io.calibrated.CalibratedSet``) how the set calibrates it."""
     from sim.model.parameters import PARAMS
 
     return [
         {
+            "calibrated": calibrated_provenance(calibrated, p.name),
             "name": p.name,
             "default": p.default,
             "unit": p.unit,
@@ -224,6 +226,20 @@ def provenance_table() -> list[dict]:
         }
         for p in PARAMS
     ]
+
+
+def calibrated_provenance(calibrated: Any, name: str) -> str:
+    """How a calibrated set gives ``name`` its values, in one line ('' if it does not)."""
+    if calibrated is None or name not in calibrated.names:
+        return ""
+    low, mid, high = calibrated.spread(name)
+    p = calibrated.provenance
+    return (f"calibrated: each run draws it from {calibrated.path.name} ({calibrated.points} "
+            f"points, 5-95% {low:.4g} to {high:.4g}, median {mid:.4g}), the non-implausible "
+            f"set of wave {p.wave} of history matching on the targets "
+            f"{', '.join(p.targets)} ({p.targets_file}); made by `{p.command}` "
+            f"(tradewar-sim {p.version}, {p.date}); the default is used with "
+            "--fixed-parameters")
 
 
 def unresolved_citations() -> list[tuple[str, str]]:

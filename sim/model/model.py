@@ -89,11 +89,15 @@ class TradeWarModel(mesa.Model):
         ``first_run`` onwards). Runs of a sweep's points advance in one model with the
         streams of their replicates, so replicate r of every point draws the same random
         numbers as it would alone (common random numbers), whatever the packing.
+    keep_arrays: keep per-run arrays as arrays even where every run has the same value
+        (``resolve(collapse=False)``), so that each run's arithmetic is the same in a
+        model of any size: a calibrated ensemble and the replay of one of its runs.
     """
 
     def __init__(self, scenario: RunSpec | None = None, *, runs: int = 1, seed: int = 0,
                  first_run: int = 0, overrides: dict[str, float] | None = None,
-                 sample: int = 0, streams: Array | None = None) -> None:
+                 sample: int = 0, streams: Array | None = None,
+                 keep_arrays: bool = False) -> None:
         if first_run % BLOCK:
             raise ValueError(f"first_run must be a multiple of {BLOCK}")
         if runs < 1:
@@ -117,7 +121,8 @@ class TradeWarModel(mesa.Model):
                                  .generate_state(1)[0]))
         self.n = runs
         self.first_run = first_run
-        self.p = resolve({**self.config.overrides, **(overrides or {})})
+        self.p = resolve({**self.config.overrides, **(overrides or {})},
+                         collapse=not keep_arrays)
         p = self.p
         self.economy = Economy(p, peak_pain(buffered=False)["cn"])
         self.week = 0

@@ -462,20 +462,23 @@ def defaults() -> dict[str, float]:
     return {p.name: p.default for p in PARAMS}
 
 
-def resolve(overrides: Mapping[str, float | np.ndarray] | None = None
-            ) -> dict[str, float | np.ndarray]:
+def resolve(overrides: Mapping[str, float | np.ndarray] | None = None, *,
+            collapse: bool = True) -> dict[str, float | np.ndarray]:
     """Defaults with overrides applied; raises KeyError/ValueError naming the parameter.
 
     A value is a number, or a one-dimensional array with one value per run (a sweep's
     points advancing together in one model, ``sim.experiments.sweep``): kept as float32,
     the precision of the model's state, unless all its entries are equal, when it is the
     number itself (so a run is the same whether its value came alone or in an array).
+    With ``collapse=False`` an array stays an array however many runs share its value:
+    elementwise float32 arithmetic then gives each run the same result in a model of any
+    size, which the replay of one run of a calibrated ensemble needs (``sim.io.calibrated``).
     """
     values: dict[str, float | np.ndarray] = dict(defaults())
     for name, value in (overrides or {}).items():
         check(name, value)
         if isinstance(value, np.ndarray):
-            if value.size and bool((value == value.flat[0]).all()):
+            if collapse and value.size and bool((value == value.flat[0]).all()):
                 values[name] = float(value.flat[0])
             else:
                 values[name] = value.astype(np.float32)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.experiments.ensemble import split_per_model
+from sim.io.calibrated import CalibratedSet
 from sim.io.scenario import Scenario
 from sim.model.decision import CONSTANT_TERMS, TERM_NAMES
 from sim.model.model import BLOCK, TradeWarModel
@@ -53,19 +55,40 @@ class RunStory:
 
 
 def replay_run(scenario: Scenario, seed: int, run: int,
-               overrides: dict[str, float] | None = None) -> RunStory:
-    """Re-run run ``run`` of the ensemble (seed ``seed``) with full weekly records."""
+               overrides: dict[str, float] | None = None,
+               calibrated: CalibratedSet | None = None, runs: int | None = None) -> RunStory:
+    """Re-run run ``run`` of the ensemble (seed ``seed``) with full weekly records; with
+    ``calibrated``, with the parameters it drew from that set (as ``run_ensemble`` does;
+    ``runs``: the ensemble's size, default the scenario's)."""
     if run < 0:
         raise ValueError("run must be at least 0")
     first = (run // BLOCK) * BLOCK
     local = run - first
-    model = TradeWarModel(scenario, runs=local + 1, seed=seed, first_run=first,
-                          overrides=overrides, sample=local + 1)
+    if calibrated is not None:
+        # in a model of the runs of its block that share its model in the ensemble
+        # (``split_per_model``): numpy's loops take other paths over a handful of runs
+        # than over many, which moves the last bits of a float32 belief
+        size = scenario.runs if runs is None else runs
+        streams = np.arange(first, max(min(first + BLOCK, size), run + 1), dtype=np.int64)
+        points = calibrated.rows(seed, streams)
+        drawn = calibrated.drawn(points, fixed=set(overrides or {}) | set(scenario.overrides))
+        idx, values = next(g for g in split_per_model(drawn, streams.size) if local in g[0])
+        position = int(np.searchsorted(idx, local))
+        model = TradeWarModel(scenario, runs=int(idx.size), seed=seed, first_run=first,
+                              overrides={**(overrides or {}), **values}, streams=streams[idx],
+                              sample=position + 1, keep_arrays=True)
+        point, local = int(points[local]), position
+    else:
+        model = TradeWarModel(scenario, runs=local + 1, seed=seed, first_run=first,
+                              overrides=overrides, sample=local + 1)
     for _ in range(scenario.weeks):
         model.step()
     paths = model.recorder.paths_frame()
-    return RunStory(run, scenario, paths[paths["run"] == run].reset_index(drop=True),
-                    model.recorder.runs_frame().iloc[local])
+    row = model.recorder.runs_frame().iloc[local]
+    if calibrated is not None:
+        row = pd.concat([row.iloc[:1], pd.Series({"parameter_point": point}),
+                         row.iloc[1:]])
+    return RunStory(run, scenario, paths[paths["run"] == run].reset_index(drop=True), row)
 
 
 def decision_week(t: int) -> int:

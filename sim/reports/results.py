@@ -23,6 +23,7 @@ from sim import __version__
 from sim.experiments.compare import Comparison
 from sim.experiments.ensemble import FAN_RUNS, Ensemble
 from sim.experiments.summary import Summary, format_summary
+from sim.io.calibrated import SET_CSV, SET_YAML
 from sim.reports.plots import comparison_figure, figure_title, summary_figure
 
 RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE, SCENARIO_FILE = (
@@ -144,11 +145,15 @@ def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
         scenario = ensemble.scenario
         title = figure_title(scenario.name, scenario.description)
         footnote = (f"scenario '{scenario.name}' (SHA-256 {scenario.digest()[:12]}), seed "
-                    f"{ensemble.seed}, {ensemble.n_runs:,} runs x {scenario.weeks} weeks; "
-                    f"tradewar-sim {__version__}, {dt.date.today():%Y-%m-%d}")
+                    f"{ensemble.seed}, {ensemble.n_runs:,} runs x {scenario.weeks} weeks, "
+                    + ("parameters at their defaults" if ensemble.calibrated is None else
+                       f"parameters drawn from a calibrated set of "
+                       f"{ensemble.calibrated.points} points")
+                    + f"; tradewar-sim {__version__}, {dt.date.today():%Y-%m-%d}")
         summary_figure(ensemble.fan, summary, scenario.start_date, title,
                        tmp / FIGURE_FILE, footnote)
         (tmp / SUMMARY_FILE).write_text((text or format_summary(summary, title)) + "\n")
+        copy_calibrated_set(ensemble.calibrated, tmp)
         manifest = build_manifest(ensemble, command, scenario_file, tmp)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return directory.path
@@ -166,6 +171,8 @@ def write_comparison(comparison: Comparison, text: str, out: str | Path, *,
         (tmp / "compare.txt").write_text(text + "\n")
         for ens in comparison.ensembles:
             ens.runs.to_parquet(tmp / f"runs_{ens.scenario.name}.parquet", index=False)
+        calibrated = comparison.ensembles[0].calibrated
+        copy_calibrated_set(calibrated, tmp)
         manifest = {
             "command": command,
             "package_version": __version__,
@@ -175,6 +182,7 @@ def write_comparison(comparison: Comparison, text: str, out: str | Path, *,
                            "scenario_sha256": e.scenario.digest(),
                            "parameters_changed": e.changed_parameters()}
                           for e, f in zip(comparison.ensembles, scenario_files, strict=True)],
+            "calibrated_set": None if calibrated is None else calibrated.manifest(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "files": {f.name: _sha256(f) for f in sorted(tmp.iterdir())},
         }
@@ -201,6 +209,9 @@ def build_manifest(ensemble: Ensemble, command: list[str], scenario_file: str | 
         "start_date": scenario.start_date.isoformat(),
         "command": command,
         "parameters_changed": ensemble.changed_parameters(),
+        "calibrated_set": (None if ensemble.calibrated is None
+                           else ensemble.calibrated.manifest()),
+        "uncertainty": ensemble.uncertainty,
         "paths_sample": {"runs": ensemble.path_sample,
                          "rule": "the first runs by index (run 0, 1, ...)"},
         "fan_chart_runs": min(ensemble.n_runs, FAN_RUNS),
@@ -214,6 +225,13 @@ def build_manifest(ensemble: Ensemble, command: list[str], scenario_file: str | 
         "files": {f.name: _sha256(f) for f in sorted(folder.iterdir())
                   if f.name != MANIFEST_FILE},
     }
+
+
+def copy_calibrated_set(calibrated, folder: Path) -> None:
+    """The calibrated set the runs drew from, beside them (``tradewar explain`` reads it)."""
+    if calibrated is not None:
+        shutil.copyfile(calibrated.path, folder / SET_CSV)
+        shutil.copyfile(calibrated.path.with_suffix(".yaml"), folder / SET_YAML)
 
 
 def _sha256(path: Path) -> str:
