@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim import __version__
+from sim._version import __version__
 from sim.io.yamlio import InputError, Problem, printable
 
 EXIT_INPUT = 2
@@ -260,6 +260,13 @@ def _calibrated(args: argparse.Namespace):
     return load_calibrated_set(args.calibrated_set)
 
 
+def _calibrated_choice(args: argparse.Namespace):
+    """The ``calibrated`` argument of ``sim.api`` for the parameter options."""
+    if args.fixed_parameters:
+        return False
+    return True if args.calibrated_set is None else args.calibrated_set
+
+
 def _seed_and_set(parser: argparse.ArgumentParser, seed_help: str, set_help: str) -> None:
     """The ``--seed S`` and repeatable ``--set NAME=VALUE`` options (see ``parse_sets``)."""
     parser.add_argument("--seed", type=_bounded_int(0, 2**63 - 1), help=seed_help)
@@ -305,107 +312,54 @@ def parse_sets(items: Sequence[str]) -> dict[str, float]:
     return out
 
 
-def check_out(out: Path) -> Path:
-    """A results directory that can be created: it must not exist, and no part of its
-    parent path may be a file.  Checked before any simulation runs."""
-    if str(out) in ("", "."):
-        raise InputError.single("--out", "needs a folder name; an empty one would write into "
-                                "the current folder")
-    if out.exists():
-        raise InputError.single(str(out), "exists already; choose another --out")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputError.single(str(out), f"cannot be created: {parent} is a file")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise InputError.single(str(out), f"cannot be created: {parent} is not "
-                                        "writable")
-            break
-    return out
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim import api
     from sim.experiments.ensemble import PATH_SAMPLE
-    from sim.io.scenario import load_scenario
-    from sim.reports.results import default_dir
+    from sim.reports.results import check_out, default_dir
 
-    scenario = load_scenario(args.scenario)
-    overrides = parse_sets(args.sets)
+    scenario = api.load_scenario(args.scenario)
     out = check_out(args.out or default_dir(scenario.name))
-    ensemble = _simulate(args, scenario, overrides, PATH_SAMPLE if args.paths_sample is None
-                         else args.paths_sample)
-    text, written = _write_run(args, ensemble, out)
-    print(text)
-    _print_rate(ensemble)
+    result = _run(args, scenario, PATH_SAMPLE if args.paths_sample is None
+                  else args.paths_sample)
+    written = result.save(out, command=args.argv, unique=args.out is None)
+    print(result.summary())
+    _print_rate(result.ensemble)
     print(_written(written))
     return 0
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    from sim.experiments.ensemble import FAN_RUNS, PATH_SAMPLE
-    from sim.io.scenario import load_scenario
-    from sim.reports.diagnose import diagnose
+    from sim import api
+    from sim.experiments.ensemble import PATH_SAMPLE
+    from sim.reports.results import check_out
 
-    scenario = load_scenario(args.scenario)
-    overrides = parse_sets(args.sets)
+    scenario = api.load_scenario(args.scenario)
     out = None if args.out is None else check_out(args.out)
-    ensemble = _simulate(args, scenario, overrides, PATH_SAMPLE if out else 0,
-                         FAN_RUNS if out else 0)
-    diagnosis = diagnose(ensemble)
-    print(diagnosis.text)
-    _print_rate(ensemble)
+    result = _run(args, scenario, PATH_SAMPLE if out else 0)
+    diagnosis = result.diagnose()
+    print(diagnosis)
+    _print_rate(result.ensemble)
     if out is not None:
-        _, written = _write_run(args, ensemble, out, {"diagnosis.txt": diagnosis.text})
+        written = result.save(out, command=args.argv, extra={"diagnosis.txt": diagnosis})
         print(_written(written))
     return 0
 
 
-def _simulate(args: argparse.Namespace, scenario, overrides: dict[str, float],
-              path_sample: int, fan_runs: int | None = None):
-    """The ensemble of ``run`` and ``diagnose``: ``--runs``, ``--seed``, a progress bar
-    on a terminal unless ``--no-progress``."""
-    from sim.experiments.ensemble import FAN_RUNS, run_ensemble
+def _run(args: argparse.Namespace, scenario, paths_sample: int):
+    """``sim.api.run`` with the options of ``run`` and ``diagnose``: ``--runs``, ``--seed``,
+    ``--set``, the parameter options, a progress bar unless ``--no-progress``."""
+    from sim import api
 
-    progress = not args.no_progress  # a bar on a terminal, lines in a log
-    return run_ensemble(scenario, runs=args.runs, seed=args.seed, overrides=overrides,
-                        path_sample=path_sample,
-                        fan_runs=FAN_RUNS if fan_runs is None else fan_runs, progress=progress,
-                        calibrated=_calibrated(args))
-
-
-def _write_run(args: argparse.Namespace, ensemble, out: Path,
-               extra: dict[str, str] | None = None) -> tuple[str, Path]:
-    """The summary text and the results directory written for it."""
-    from sim.experiments.summary import format_summary, summarize, uncertainty_note
-    from sim.reports.replay import format_replay, replay_report
-    from sim.reports.results import write_results
-
-    scenario = ensemble.scenario
-    summary = summarize(ensemble.runs, scenario.weeks)
-    text = format_summary(summary, f"Scenario '{scenario.name}' (seed {ensemble.seed})")
-    text += "\n\n" + uncertainty_note(ensemble.uncertainty)
-    report = replay_report(ensemble.runs, scenario)
-    if report is not None:
-        text += "\n\n" + format_replay(report)
-    try:
-        written = write_results(ensemble, summary, out, command=args.argv,
-                                scenario_file=str(args.scenario), text=text, extra=extra,
-                                unique=getattr(args, "out", None) is None)
-    except OSError as exc:
-        raise unwritable(out, exc) from None
-    return text, written
+    result = api.run(scenario, runs=args.runs, seed=args.seed, overrides=parse_sets(args.sets),
+                     calibrated=_calibrated_choice(args), paths_sample=paths_sample,
+                     progress=not args.no_progress)  # a bar on a terminal, lines in a log
+    result.source = str(args.scenario)
+    return result
 
 
 def _written(folder: Path) -> str:
     """The closing ``results:`` line: the folder and every file written into it."""
     return f"results: {folder}/  ({', '.join(sorted(p.name for p in folder.iterdir()))})"
-
-
-def unwritable(out: Path, exc: OSError) -> InputError:
-    """The file system refused the results (full, read-only ...): say where and why."""
-    reason = exc.strerror or str(exc)
-    return InputError.single(str(out), f"cannot be written: {reason} (nothing was left "
-                             "half-written)")
 
 
 def _print_rate(ensemble) -> None:
@@ -432,10 +386,9 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.experiments.compare import format_comparison, run_comparison
-    from sim.experiments.summary import uncertainty_note
+    from sim import api
     from sim.io.scenario import load_scenario
-    from sim.reports.results import default_dir, write_comparison
+    from sim.reports.results import check_out, default_dir
 
     scenarios, problems = [], []
     for file in args.scenarios:
@@ -450,22 +403,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise InputError.single(args.scenarios[names.index(next(
             n for n in names if names.count(n) > 1))], "two scenarios share this name")
-    overrides = parse_sets(args.sets)
     out = check_out(args.out or default_dir("compare"))
-    runs = args.runs or scenarios[0].runs
-    seed = scenarios[0].seed if args.seed is None else args.seed
-    comparison = run_comparison(scenarios, runs=runs, seed=seed, overrides=overrides,
-                                progress=not args.no_progress, calibrated=_calibrated(args))
-    text = format_comparison(comparison) + "\n\n" + uncertainty_note(
-        comparison.ensembles[0].uncertainty)
-    try:
-        written = write_comparison(comparison, text, out, command=args.argv,
-                                   scenario_files=list(args.scenarios),
-                                   unique=args.out is None)
-    except OSError as exc:
-        raise unwritable(out, exc) from None
-    print(text)
-    print(f"\nresults: {written}/  (compare.csv, compare.png, runs_<scenario>.parquet)")
+    result = api.compare(scenarios, runs=args.runs, seed=args.seed,
+                         overrides=parse_sets(args.sets), calibrated=_calibrated_choice(args),
+                         progress=not args.no_progress)
+    result.sources = list(args.scenarios)
+    written = result.save(out, command=args.argv, unique=args.out is None)
+    print(result.summary())
+    print("\n" + _written(written))
     return 0
 
 
@@ -538,6 +483,8 @@ def _pool_options(parser: argparse.ArgumentParser, what: str, out_help: str) -> 
 def _check_pool(args: argparse.Namespace, folder: Path) -> None:
     """The output folder, the number of local workers and a Dask address, checked before
     anything runs (sweep, calibrate)."""
+    from sim.reports.results import check_out
+
     if str(folder) in ("", ".") or not folder.exists():
         check_out(folder)  # not the current folder; no part of its path may be a file
     cores = os.cpu_count() or 1
@@ -679,125 +626,25 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from sim.io.scenario import load_scenario
-    from sim.reports.explain import narrate, replay_run
+    from sim import api
 
     source = Path(args.source)
-    expected = None
     if source.is_dir():
-        if args.seed is not None or args.sets:
-            raise InputError.single(str(source), "--seed and --set go with a scenario file; "
-                                    "a results directory fixes both")
         if args.fixed_parameters or args.calibrated_set is not None:
             raise InputError.single(str(source), "--fixed-parameters and --calibrated-set go "
                                     "with a scenario file; a results directory fixes them")
-        scenario, seed, overrides, expected, calibrated, runs = _from_results(source, args.run)
-    else:
-        scenario = load_scenario(source)
-        seed = scenario.seed if args.seed is None else args.seed
-        overrides = parse_sets(args.sets)
-        calibrated, runs = _calibrated(args), args.runs
-    story = replay_run(scenario, seed, args.run, overrides, calibrated, runs)
-    print(narrate(story))
-    if expected is not None:
-        same = all(_same(story.row[c], expected[c]) for c in expected.index)
+        if args.seed is not None or args.sets:
+            raise InputError.single(str(source), "--seed and --set go with a scenario file; "
+                                    "a results directory fixes both")
+    story = api.explain(source, args.run, seed=args.seed, overrides=parse_sets(args.sets),
+                        calibrated=_calibrated_choice(args), runs=args.runs)
+    print(story.text)
+    if story.matches is not None:
         print(f"\nReproduced from {source}: the replayed run "
-              f"{'matches' if same else 'DOES NOT match'} row {args.run} of runs.parquet.")
-        return 0 if same else 1
+              f"{'matches' if story.matches else 'DOES NOT match'} row {args.run} of "
+              "runs.parquet.")
+        return 0 if story.matches else 1
     return 0
-
-
-def _from_results(folder: Path, run: int):
-    import pandas as pd
-
-    from sim.io.scenario import load_scenario
-    from sim.model.parameters import check as parameters_check
-    from sim.reports.results import MANIFEST_FILE, RUNS_FILE, SCENARIO_FILE
-
-    manifest_path = folder / MANIFEST_FILE
-    if not manifest_path.is_file() or not (folder / SCENARIO_FILE).is_file():
-        raise InputError.single(str(folder), f"not a results directory (no {MANIFEST_FILE} "
-                                f"and {SCENARIO_FILE})")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-        expected_keys = ("scenario_sha256", "runs", "seed", "parameters_changed")
-        missing = [k for k in expected_keys if k not in manifest]
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-        raise InputError.single(str(manifest_path), f"not a valid manifest: {exc}") from None
-    if missing:
-        raise InputError.single(str(manifest_path), f"manifest lacks {', '.join(missing)}")
-    kinds = {"scenario_sha256": str, "runs": int, "seed": int, "parameters_changed": dict}
-    for key, kind in kinds.items():
-        value = manifest[key]
-        if not isinstance(value, kind) or isinstance(value, bool) or (
-                kind is int and value < (1 if key == "runs" else 0)):
-            raise InputError.single(str(manifest_path), f"{key} is not a valid "
-                                    f"{'count' if kind is int else kind.__name__} "
-                                    f"(got {value!r:.60}); the manifest was edited",
-                                    field_name=key)
-    if not all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
-               for k, v in manifest["parameters_changed"].items()):
-        raise InputError.single(str(manifest_path), "parameters_changed must map parameter "
-                                "names to numbers; the manifest was edited",
-                                field_name="parameters_changed")
-    scenario = load_scenario(folder / SCENARIO_FILE)
-    if scenario.digest() != manifest["scenario_sha256"]:
-        raise InputError.single(str(folder / SCENARIO_FILE), "does not match the manifest's "
-                                "scenario_sha256; the results directory was edited")
-    if run >= manifest["runs"]:
-        raise InputError.single(str(folder), f"--run {run} is out of range: these results "
-                                f"have {manifest['runs']:,} runs (0 to {manifest['runs'] - 1})")
-    try:
-        runs = pd.read_parquet(folder / RUNS_FILE)
-    except FileNotFoundError:
-        raise InputError.single(str(folder / RUNS_FILE), "is missing: the results directory "
-                                "is incomplete") from None
-    except (OSError, ValueError) as exc:  # pyarrow's errors for a damaged file
-        raise InputError.single(str(folder / RUNS_FILE), f"cannot be read ({exc}); the "
-                                "results directory is damaged") from None
-    if len(runs) != manifest["runs"]:
-        raise InputError.single(str(folder / RUNS_FILE), f"has {len(runs):,} rows, the "
-                                f"manifest says {manifest['runs']:,}; the results directory "
-                                "was edited")
-    for name, value in manifest["parameters_changed"].items():
-        try:
-            parameters_check(name, value)
-        except (KeyError, ValueError) as exc:
-            raise InputError.single(str(manifest_path), f"{exc.args[0]}; the manifest was "
-                                    "edited", field_name=f"parameters_changed.{name}") from None
-    overrides = {k: v for k, v in manifest["parameters_changed"].items()
-                 if k not in scenario.overrides}
-    calibrated = _results_set(folder, manifest)
-    return scenario, manifest["seed"], overrides, runs.iloc[run], calibrated, manifest["runs"]
-
-
-def _results_set(folder: Path, manifest: dict):
-    """The calibrated set a results directory's runs drew from (its copy beside them), or
-    None for runs at fixed parameters (and for results written before sets existed)."""
-    from sim.io.calibrated import SET_CSV, load_calibrated_set
-
-    entry = manifest.get("calibrated_set")
-    if entry is None:
-        return None
-    manifest_path = folder / "manifest.json"
-    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
-        raise InputError.single(str(manifest_path), "calibrated_set is not valid; the "
-                                "manifest was edited", field_name="calibrated_set")
-    calibrated = load_calibrated_set(folder / SET_CSV)
-    if calibrated.sha256 != entry["sha256"]:
-        raise InputError.single(str(folder / SET_CSV), "does not match the manifest's "
-                                "calibrated_set.sha256; the results directory was edited")
-    return calibrated
-
-
-def _same(a: object, b: object) -> bool:
-    import pandas as pd
-
-    if pd.isna(a) and pd.isna(b):
-        return True
-    if isinstance(a, (float, int)) and isinstance(b, (float, int)):
-        return bool(a == b)
-    return str(a) == str(b)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -151,7 +151,7 @@ def write_set(result: Calibration, targets_path: str | Path, command: str, *,
     import datetime as dt
     import hashlib
 
-    from sim import __version__
+    from sim._version import __version__
     from sim.io.calibrated import write_calibrated_set
 
     final = result.nonimplausible

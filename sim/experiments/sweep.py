@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import __version__
+from sim._version import __version__
 from sim.experiments.experiment import Experiment, sample
 from sim.experiments.progress import progress_bar
 from sim.experiments.targets import Pattern

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -244,6 +245,23 @@ def parameter_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...]
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ``InputError`` naming file, line, field."""
     data, index = yamlio.load_yaml(path)
+    return _validated(data, index, path)
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as a mapping (what a scenario file holds, e.g. from
+    ``yaml.safe_load``); raise ``InputError`` naming ``source`` and the field."""
+    if not isinstance(data, Mapping):
+        raise yamlio.InputError.single(source, "a scenario is a mapping of fields, got "
+                                       f"{type(data).__name__}")
+    try:
+        return _validated(dict(data), yamlio.LineIndex(), source)
+    except yamlio.InputError as exc:  # a mapping has no lines: name the field alone
+        raise yamlio.InputError.from_problems(source, [
+            yamlio.Problem(None, p.field, p.message) for p in exc.problems]) from None
+
+
+def _validated(data: Any, index: yamlio.LineIndex, path: str | Path) -> Scenario:
     events = data.get("events")
     if isinstance(events, list) and len(events) > MAX_EVENTS:  # refused before validating
         raise yamlio.InputError.single(str(path), f"{len(events):,} events; at most "

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # files only; no display needed
+# files only (Agg), unless a backend was chosen: a Jupyter kernel sets its inline one in
+# MPLBACKEND, where the figures the API returns are shown
+matplotlib.use(os.environ.get("MPLBACKEND") or "Agg")
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from sim.experiments.summary import Summary
 
@@ -77,11 +81,12 @@ def outcome_bars(ax: plt.Axes, summary: Summary) -> None:
 
 
 def summary_figure(fan: dict[str, np.ndarray], summary: Summary, start: dt.date,
-                   title: str, path: str | Path, footnote: str = "") -> None:
-    """Write the two-panel summary figure (fan chart, outcome shares) to ``path``, with
-    ``footnote`` (what produced it) under both panels."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2),
-                                      gridspec_kw={"width_ratios": [1.7, 1]})
+                   title: str, path: str | Path | None = None, footnote: str = "") -> Figure:
+    """The two-panel summary figure (fan chart, outcome shares), with ``footnote`` (what
+    produced it) under both panels; written to ``path`` if given.  The figure is not
+    registered with pyplot: it shows where it is returned (a notebook) and nowhere else."""
+    fig = Figure(figsize=(12, 5.2))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.7, 1]})
     fan_chart(left, fan, start)
     left.set_title(f"Tariff paths ({fan['us'].shape[1]:,} runs)", fontsize=10)
     outcome_bars(right, summary)
@@ -90,8 +95,9 @@ def summary_figure(fan: dict[str, np.ndarray], summary: Summary, start: dt.date,
     fig.tight_layout(rect=(0, 0.04 if footnote else 0, 1, 1))
     if footnote:
         fig.text(0.01, 0.01, footnote, fontsize=7, color="0.35", ha="left", va="bottom")
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
 
 
 def figure_title(name: str, description: str) -> str:
@@ -105,11 +111,13 @@ def figure_title(name: str, description: str) -> str:
     return f"{headline} ({name})"
 
 
-def comparison_figure(ensembles: list, table, path: str | Path) -> None:
-    """Outcome shares, tariff paths and time-to-deal ECDFs of several scenarios."""
+def comparison_figure(ensembles: list, table, path: str | Path | None = None) -> Figure:
+    """Outcome shares, tariff paths and time-to-deal ECDFs of several scenarios (written
+    to ``path`` if given; not registered with pyplot)."""
     from sim.model.outcomes import OUTCOMES
 
-    fig, (bars, fans, ecdf) = plt.subplots(1, 3, figsize=(16, 5))
+    fig = Figure(figsize=(16, 5))
+    bars, fans, ecdf = fig.subplots(1, 3)
     names = [e.scenario.name for e in ensembles]
     colours = plt.get_cmap("tab10").colors
     height = 0.8 / len(names)
@@ -156,5 +164,6 @@ def comparison_figure(ensembles: list, table, path: str | Path) -> None:
     ecdf.legend(fontsize=8)
     ecdf.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig

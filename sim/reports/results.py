@@ -19,11 +19,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim import __version__
+from sim._version import __version__
 from sim.experiments.compare import Comparison
 from sim.experiments.ensemble import FAN_RUNS, Ensemble
 from sim.experiments.summary import Summary, format_summary
 from sim.io.calibrated import SET_CSV, SET_YAML
+from sim.io.yamlio import InputError
 from sim.reports.plots import comparison_figure, figure_title, summary_figure
 
 RUNS_FILE, PATHS_FILE, MANIFEST_FILE, FIGURE_FILE, SUMMARY_FILE, SCENARIO_FILE = (
@@ -225,6 +226,32 @@ def build_manifest(ensemble: Ensemble, command: list[str], scenario_file: str | 
         "files": {f.name: _sha256(f) for f in sorted(folder.iterdir())
                   if f.name != MANIFEST_FILE},
     }
+
+
+def check_out(out: Path) -> Path:
+    """A results directory that can be created: it must not exist, and no part of its
+    parent path may be a file.  Checked before any simulation runs."""
+    if str(out) in ("", "."):
+        raise InputError.single("--out", "needs a folder name; an empty one would write into "
+                                "the current folder")
+    if out.exists():
+        raise InputError.single(str(out), "exists already; choose another --out")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError.single(str(out), f"cannot be created: {parent} is a file")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError.single(str(out), f"cannot be created: {parent} is not "
+                                        "writable")
+            break
+    return out
+
+
+def unwritable(out: Path, exc: OSError) -> InputError:
+    """The file system refused the results (full, read-only ...): say where and why."""
+    reason = exc.strerror or str(exc)
+    return InputError.single(str(out), f"cannot be written: {reason} (nothing was left "
+                             "half-written)")
 
 
 def copy_calibrated_set(calibrated, folder: Path) -> None:

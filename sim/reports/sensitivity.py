@@ -60,9 +60,11 @@ def measure_table(experiment: Experiment, summary: pd.DataFrame, name: str) -> p
 
 def figure(table: pd.DataFrame, name: str, path: Path) -> None:
     """Bars of the first-order and total indices of the top parameters, with intervals."""
+    import os
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use(os.environ.get("MPLBACKEND") or "Agg")  # as in sim.reports.plots
     import matplotlib.pyplot as plt
 
     top = table.head(TOP).iloc[::-1]

@@ -4,11 +4,12 @@ sensitivity-index bars and discovered boxes."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use(os.environ.get("MPLBACKEND") or "Agg")  # as in sim.reports.plots
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -29,8 +30,14 @@ LABELS = {"deal_week": "week of first deal or truce", "first_talks_week":
           "cn_tariff_final": "China's tariff at the horizon, %"}
 
 
-def _save(fig: plt.Figure, out: Path, name: str) -> list[Path]:
+def _save(fig: plt.Figure, out: Path | list, name: str) -> list[Path]:
+    """Write ``fig`` as PNG and SVG into ``out``; or, with a list for ``out``
+    (``figures``), keep it there and write nothing."""
     fig.tight_layout()
+    if isinstance(out, list):
+        plt.close(fig)  # out of pyplot's hands: shown only where it is returned
+        out.append(fig)
+        return []
     paths = [out / f"{name}.png", out / f"{name}.svg"]
     for p in paths:
         fig.savefig(p, dpi=110)
@@ -250,6 +257,14 @@ def plot(folder: str | Path, kinds: list[str], out: str | Path | None = None,
     for kind in kinds:
         written += PLOTTERS[kind](folder, out, experiment, summary, **options)
     return written
+
+
+def figures(folder: str | Path, kind: str, **options: object) -> list[plt.Figure]:
+    """The figures of one ``kind`` (``KINDS``), returned instead of written."""
+    experiment, summary = analyze.load_sweep(Path(folder))
+    kept: list = []
+    PLOTTERS[kind](Path(folder), kept, experiment, summary, **options)
+    return kept
 
 
 def default_kinds(experiment: Experiment) -> list[str]:
