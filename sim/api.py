@@ -86,6 +86,11 @@ def _overrides(values: Mapping[str, float] | None) -> dict[str, float]:
     return out
 
 
+def _format(format: str) -> None:
+    if format not in ("parquet", "csv"):
+        raise InputError.single("--format", f"must be parquet or csv, got {format!r}")
+
+
 def _count(name: str, value: int | None, lo: int, hi: int) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                               or not lo <= value <= hi):
@@ -148,9 +153,12 @@ class RunResult:
                               figure_title(scenario.name, scenario.description))
 
     def save(self, folder: str | os.PathLike, *, command: list[str] | None = None,
-             extra: dict[str, str] | None = None, unique: bool = False) -> Path:
+             extra: dict[str, str] | None = None, unique: bool = False,
+             format: str = "parquet") -> Path:
         """Write what ``tradewar run --out FOLDER`` writes (the folder must not exist);
-        return the folder.  ``command`` is recorded in the manifest (default: this call)."""
+        return the folder.  ``command`` is recorded in the manifest (default: this call);
+        ``format="csv"`` adds ``runs.csv`` and ``paths.csv`` (``--format csv``)."""
+        _format(format)
         from sim.experiments.summary import summarize
         from sim.reports.results import check_out, unwritable, write_results
 
@@ -160,7 +168,7 @@ class RunResult:
             return write_results(self.ensemble, summary, out,
                                  command=command or [f"sim.run({self.source or '...'!r})"],
                                  scenario_file=self.source, text=self.summary(), extra=extra,
-                                 unique=unique)
+                                 unique=unique, csv=format == "csv")
         except OSError as exc:
             raise unwritable(out, exc) from None
 
@@ -478,14 +486,19 @@ class SweepResult:
             raise InputError.single(str(self.folder), f"this sweep has no {kind} plot")
         return made[0]
 
-    def save(self, folder: str | os.PathLike | None = None) -> list[Path]:
+    def save(self, folder: str | os.PathLike | None = None, *,
+             format: str = "parquet") -> list[Path]:
         """The sweep's default figures as files (``tradewar plot``), in ``folder`` (default:
-        the sweep's ``plots/``); the tables are already in the sweep's folder."""
+        the sweep's ``plots/``); the tables are already in the sweep's folder, and
+        ``format="csv"`` adds them as ``points.csv`` and ``runs.csv`` there."""
         from sim.experiments.analyze import load_sweep
+        from sim.experiments.sweep import write_csv
         from sim.reports.sweep_plots import default_kinds, plot
 
+        _format(format)
         experiment, _ = load_sweep(self.folder)
-        return plot(self.folder, default_kinds(experiment), folder)
+        written = plot(self.folder, default_kinds(experiment), folder)
+        return written + (write_csv(self.folder) if format == "csv" else [])
 
 
 def sweep(experiment: str | os.PathLike, out: str | os.PathLike | None = None, *,

@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "not exist")
     run.add_argument("--paths-sample", type=_bounded_int(0, 16_384), default=None,
                      help="runs kept week by week in paths.parquet (default 1000)")
+    _format_option(run, "runs.csv and paths.csv")
     run.set_defaults(handler=cmd_run)
 
     diag = sub.add_parser("diagnose", help="how often each side chose against its own "
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--chunk-runs", type=_bounded_int(1024, 1 << 22), default=None,
                      help="runs per chunk (default 8192; fixed for a sweep's lifetime)")
     swp.add_argument("--no-plots", action="store_true", help="skip the default plot set")
+    _format_option(swp, "points.csv (one row per point) and runs.csv (every run)")
     swp.add_argument("--no-progress", action="store_true", help="no progress bar")
     swp.set_defaults(handler=cmd_sweep)
 
@@ -238,6 +240,12 @@ def _ensemble_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     _parameter_options(parser)
 
 
+def _format_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                        help=f"csv: also write {what} beside the Parquet files, for "
+                        "spreadsheets (default parquet)")
+
+
 def _parameter_options(parser: argparse.ArgumentParser) -> None:
     """``--fixed-parameters`` and ``--calibrated-set FILE`` (``sim.io.calibrated``)."""
     group = parser.add_mutually_exclusive_group()
@@ -321,7 +329,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = check_out(args.out or default_dir(scenario.name))
     result = _run(args, scenario, PATH_SAMPLE if args.paths_sample is None
                   else args.paths_sample)
-    written = result.save(out, command=args.argv, unique=args.out is None)
+    written = result.save(out, command=args.argv, unique=args.out is None,
+                          format=args.format)
     print(result.summary())
     _print_rate(result.ensemble)
     print(_written(written))
@@ -549,6 +558,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         point_summary,
         results_digest,
         run_sweep,
+        write_csv,
     )
     from sim.reports.sweep_plots import default_kinds, plot
 
@@ -584,6 +594,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.no_plots:
         written = plot(folder, default_kinds(experiment))
         print(f"  plots: {len(written)} files in {folder / 'plots'}/")
+    if args.format == "csv":
+        print(f"  tables for spreadsheets: {', '.join(p.name for p in write_csv(folder))}")
     return 0
 
 

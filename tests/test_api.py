@@ -128,8 +128,25 @@ def test_a_sweep_runs_analyzes_and_plots(tmp_path):
     assert len(result.points) == 2 and len(result.runs) == 8
     assert "Sweep 'tiny'" in result.summary()
     assert isinstance(result.plot("shares"), Figure)
-    assert all(p.exists() for p in result.save())
+    assert all(p.exists() for p in result.save(format="csv"))
+    points = pd.read_csv(tmp_path / "out" / "points.csv")
+    assert points["runs"].tolist() == [4, 4]
+    assert len(pd.read_csv(tmp_path / "out" / "runs.csv")) == 8
     again = sim.sweep(exp, tmp_path / "out", resume=True)  # nothing left to run
     assert again.runs_done == 0
     with pytest.raises(sim.InputError, match="--kind"):
         result.plot("pie")
+
+
+def test_csv_beside_parquet_for_spreadsheets(tmp_path, api_run):
+    folder = api_run.save(tmp_path / "csv", format="csv")
+    runs = pd.read_csv(folder / "runs.csv")
+    assert len(runs) == 300 and list(runs.columns) == list(api_run.runs.columns)
+    assert runs["outcome"].tolist() == api_run.runs["outcome"].astype(str).tolist()
+    assert len(pd.read_csv(folder / "paths.csv")) == len(api_run.paths)
+    assert main(["run", str(BASELINE), "--runs", "50", "--out", str(tmp_path / "cli"),
+                 "--format", "csv", "--no-progress"]) == 0
+    assert (tmp_path / "cli" / "runs.csv").exists()
+    with pytest.raises(sim.InputError, match="--format"):
+        api_run.save(tmp_path / "x", format="xlsx")
+    assert not (tmp_path / "x").exists()

@@ -546,3 +546,20 @@ def point_summary(folder: str | Path) -> pd.DataFrame:
         out[f"reached_{col}"] = total[f"count_{col}"] / total["runs"]
     points = pd.read_parquet(Path(folder) / POINTS_FILE).set_index("point")
     return points.join(out)
+
+
+def write_csv(folder: str | Path) -> list[Path]:
+    """The sweep's tables as CSV for spreadsheets, beside its Parquet chunks: ``points.csv``
+    (``point_summary``, one row per point) and ``runs.csv`` (every run, in chunk order,
+    streamed), each written atomically."""
+    folder = Path(folder)
+    points, runs = folder / "points.csv", folder / "runs.csv"
+    write_atomic(points, lambda p: point_summary(folder).to_csv(p))
+
+    def every_run(path: Path) -> None:
+        with path.open("w", newline="") as f:
+            for i, frame in enumerate(iter_runs(folder)):
+                frame.to_csv(f, index=False, header=i == 0)
+
+    write_atomic(runs, every_run)
+    return [points, runs]

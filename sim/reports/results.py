@@ -125,15 +125,18 @@ class atomic_directory:
 def write_results(ensemble: Ensemble, summary: Summary, out: str | Path, *,
                   command: list[str], scenario_file: str | None = None,
                   text: str | None = None, extra: dict[str, str] | None = None,
-                  unique: bool = False) -> Path:
+                  unique: bool = False, csv: bool = False) -> Path:
     """Write tables, figure, summary (``text``, by default the formatted ``summary``), any
     ``extra`` text files (name -> content) and manifest into the new directory ``out``
-    (with ``unique``, the next free ``out-K`` if ``out`` appears meanwhile); return the
-    directory written."""
+    (with ``unique``, the next free ``out-K`` if ``out`` appears meanwhile), and with
+    ``csv`` the run and path tables as CSV too; return the directory written."""
     directory = atomic_directory(out, unique)
     with directory as tmp:
         ensemble.runs.to_parquet(tmp / RUNS_FILE, index=False)
         ensemble.paths.to_parquet(tmp / PATHS_FILE, index=False)
+        if csv:  # for spreadsheets, beside the Parquet files the tools read
+            ensemble.runs.to_csv(tmp / "runs.csv", index=False)
+            ensemble.paths.to_csv(tmp / "paths.csv", index=False)
         if not ensemble.diagnostics.empty:
             ensemble.diagnostics.to_csv(tmp / DIAGNOSTICS_FILE, index=False)
         for name, content in (extra or {}).items():
