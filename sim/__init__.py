@@ -9,6 +9,9 @@ The public API (``sim.api``), loaded when first used so that ``import sim`` stay
 - :func:`sweep` an experiment's parameter sweep -> :class:`~sim.api.SweepResult`
   (``analyze()``, ``plot()``);
 - :func:`calibrate` by history matching -> :class:`~sim.api.CalibrationResult`;
+- :func:`hypothesis` checks of scenarios' stated directions -> :class:`~sim.api.HypothesisResult`;
+- :func:`targets`: the documents' patterns on the runs -> :class:`~sim.api.TargetsResult`;
+- :func:`evidence`: every parameter with its provenance, as a table;
 - :class:`InputError`, raised on bad input with the message the command line prints.
 
     >>> import sim
@@ -22,23 +25,29 @@ from typing import TYPE_CHECKING, Any
 
 from sim._version import __version__
 
-__all__ = ["CalibrationResult", "CompareResult", "InputError", "RunResult", "Story",
-           "SweepResult", "__version__", "calibrate", "compare", "explain", "load_scenario",
-           "run", "sweep"]
+__all__ = ["CalibrationResult", "CompareResult", "HypothesisResult", "InputError",
+           "RunResult", "Story", "SweepResult", "TargetsResult", "__version__", "calibrate",
+           "compare", "evidence", "explain", "hypothesis", "load_scenario", "run", "sweep",
+           "targets"]
 
 if TYPE_CHECKING:
     from sim.api import (
         CalibrationResult,
         CompareResult,
+        HypothesisResult,
         RunResult,
         Story,
         SweepResult,
+        TargetsResult,
         calibrate,
         compare,
+        evidence,
         explain,
+        hypothesis,
         load_scenario,
         run,
         sweep,
+        targets,
     )
     from sim.io.yamlio import InputError
 

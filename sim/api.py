@@ -46,8 +46,9 @@ ScenarioLike = str | os.PathLike | Mapping[str, Any] | Scenario
 Calibrated = bool | str | os.PathLike | CalibratedSet
 """True: the shipped calibrated set; False: the declared defaults; a path: that set."""
 
-__all__ = ["CalibrationResult", "CompareResult", "RunResult", "Story", "SweepResult",
-           "calibrate", "compare", "explain", "load_scenario", "run", "sweep"]
+__all__ = ["CalibrationResult", "CompareResult", "HypothesisResult", "RunResult", "Story",
+           "SweepResult", "TargetsResult", "calibrate", "compare", "evidence", "explain",
+           "hypothesis", "load_scenario", "run", "sweep", "targets"]
 
 
 def load_scenario(source: ScenarioLike) -> Scenario:
@@ -424,6 +425,107 @@ def _results_set(folder: Path, manifest: dict) -> CalibratedSet | None:
         raise InputError.single(str(folder / SET_CSV), "does not match the manifest's "
                                 "calibrated_set.sha256; the results directory was edited")
     return calibrated
+
+
+@dataclass
+class HypothesisResult:
+    """Scenarios' hypotheses checked against their references with common random numbers
+    (``tradewar hypothesis``): ``table``, one row per scenario, and the ``checks``."""
+
+    checks: list[Any]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        from dataclasses import asdict
+
+        return pd.DataFrame([asdict(c) for c in self.checks])
+
+    def summary(self) -> str:
+        """The report ``tradewar hypothesis`` prints."""
+        from sim.experiments.hypothesis import format_check
+
+        return "\n".join(format_check(c) for c in self.checks)
+
+
+def hypothesis(scenarios: Iterable[str | os.PathLike], *, runs: int | None = None,
+               seed: int | None = None, calibrated: Calibrated = True) -> HypothesisResult:
+    """Check each scenario file's ``hypothesis:`` against its reference scenario: the paired
+    difference of its metric, a 95% interval and the verdict (``tradewar hypothesis``).
+
+    >>> sim.hypothesis(["scenarios/fentanyl_first.yaml"], runs=300).table  # doctest: +SKIP
+    """
+    from sim.experiments.hypothesis import check_hypothesis, reference_scenario
+
+    files = [str(f) for f in scenarios]
+    for file in files:  # refuse bad input before anything runs, as the command does
+        scenario = _load_file(file)
+        if scenario.hypothesis is None:
+            raise InputError.single(file, "states no hypothesis; add a 'hypothesis:' block "
+                                    "(metric, direction, against, why)", 1, "hypothesis")
+        reference_scenario(file, scenario)
+    _count("runs", runs, 1, 10_000_000)
+    chosen, cache = _calibrated(calibrated), {}
+    return HypothesisResult([check_hypothesis(f, runs=runs, seed=seed, cache=cache,
+                                              calibrated=chosen) for f in files])
+
+
+@dataclass
+class TargetsResult:
+    """The documents' patterns measured on a scenario's runs (``tradewar targets``):
+    ``table``, one row per target with its share of runs, interval, threshold and verdict."""
+
+    results: list[Any]
+    scenario: Scenario
+    runs: int
+    seed: int
+    calibrated: CalibratedSet | None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"target": r.target.id, "week": r.week, "share": r.share,
+                              "low": r.low, "high": r.high, "min_share": r.target.min_share,
+                              "met": r.met} for r in self.results])
+
+    def summary(self) -> str:
+        """The table ``tradewar targets`` prints, and the parameters the runs used."""
+        import textwrap
+
+        from sim.experiments.targets import format_results
+
+        what = ("parameters fixed at their declared defaults (--fixed-parameters)"
+                if self.calibrated is None else self.calibrated.describe())
+        return (format_results(self.results, self.scenario, self.runs, self.seed) + "\n"
+                + textwrap.fill(f"Parameters: {what}.", width=92))
+
+
+def targets(targets_file: str | os.PathLike = "calibration/targets.yaml", *, runs: int = 2000,
+            seed: int | None = None, overrides: Mapping[str, float] | None = None,
+            calibrated: Calibrated = True) -> TargetsResult:
+    """How often runs show each pattern the documents report (``tradewar targets``).
+
+    >>> sim.targets(runs=500).table[["target", "share", "met"]]  # doctest: +SKIP
+    """
+    from sim.experiments.targets import load_targets, measure
+
+    loaded, scenario = load_targets(targets_file)
+    _count("runs", runs, 1, 1_000_000)
+    chosen = _calibrated(calibrated)
+    seed = scenario.seed if seed is None else seed
+    results = measure(loaded, scenario, runs=runs, seed=seed, overrides=_overrides(overrides),
+                      calibrated=chosen)
+    return TargetsResult(results, scenario, runs, seed, chosen)
+
+
+def evidence(calibrated: Calibrated = True) -> pd.DataFrame:
+    """Every parameter with its default, unit, valid range, provenance (evidence ids,
+    published estimates, the assumption) and, for calibrated ones, the calibration that
+    sets them (``tradewar evidence``)."""
+    from sim.io.evidence import provenance_table
+
+    rows = provenance_table(_calibrated(calibrated))
+    table = pd.DataFrame(rows)
+    table[["low", "high"]] = pd.DataFrame(table.pop("range").tolist(), index=table.index)
+    return table.set_index("name")
 
 
 @dataclass

@@ -377,20 +377,11 @@ def _print_rate(ensemble) -> None:
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
-    import textwrap
+    from sim import api
 
-    from sim.experiments.targets import format_results, load_targets, measure
-
-    targets, scenario = load_targets(args.targets)
-    overrides = parse_sets(args.sets)
-    seed = scenario.seed if args.seed is None else args.seed
-    calibrated = _calibrated(args)
-    results = measure(targets, scenario, runs=args.runs, seed=seed, overrides=overrides,
-                      calibrated=calibrated)
-    print(format_results(results, scenario, args.runs, seed))
-    what = ("parameters fixed at their declared defaults (--fixed-parameters)"
-            if calibrated is None else calibrated.describe())
-    print(textwrap.fill(f"Parameters: {what}.", width=92))
+    result = api.targets(args.targets, runs=args.runs, seed=args.seed,
+                         overrides=parse_sets(args.sets), calibrated=_calibrated_choice(args))
+    print(result.summary())
     return 0
 
 
@@ -424,7 +415,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_hypothesis(args: argparse.Namespace) -> int:
-    from sim.experiments.hypothesis import check_hypothesis, format_check, reference_scenario
+    from sim import api
+    from sim.experiments.hypothesis import reference_scenario
     from sim.io.scenario import load_scenario
     from sim.reports.hypotheses import load_readings, markdown
 
@@ -446,14 +438,10 @@ def cmd_hypothesis(args: argparse.Namespace) -> int:
     readings = load_readings(args.readings) if args.readings is not None else {}
     if args.markdown is not None and not args.markdown.parent.is_dir():
         raise InputError.single(str(args.markdown), "its folder does not exist")
-    cache: dict = {}
-    checks = []
-    calibrated = _calibrated(args)
-    for file in args.scenarios:
-        check = check_hypothesis(file, runs=args.runs, seed=args.seed, cache=cache,
-                                 calibrated=calibrated)
-        checks.append(check)
-        print(format_check(check), flush=True)
+    result = api.hypothesis(args.scenarios, runs=args.runs, seed=args.seed,
+                            calibrated=_calibrated_choice(args))
+    checks = result.checks
+    print(result.summary())
     if args.markdown is not None:
         command = _command_line(args.argv, args.scenarios)
         args.markdown.write_text(markdown(checks, readings, command))

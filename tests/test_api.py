@@ -150,3 +150,18 @@ def test_csv_beside_parquet_for_spreadsheets(tmp_path, api_run):
     with pytest.raises(sim.InputError, match="--format"):
         api_run.save(tmp_path / "x", format="xlsx")
     assert not (tmp_path / "x").exists()
+
+
+def test_targets_hypotheses_and_evidence_from_python(capsys):
+    result = sim.targets(runs=200, calibrated=False)
+    assert main(["targets", str(ROOT / "calibration" / "targets.yaml"), "--runs", "200",
+                 "--fixed-parameters"]) == 0
+    assert capsys.readouterr().out.strip() == result.summary()
+    assert len(result.table) == 8 and set(result.table["met"]) <= {True, False}
+    checks = sim.hypothesis([SCENARIOS / "leader_call.yaml"], runs=200, calibrated=False)
+    assert checks.table.loc[0, "scenario"] == "leader_call"
+    assert checks.table.loc[0, "verdict"] in {"supported", "contradicted", "inconclusive"}
+    table = sim.evidence()
+    assert table.loc["face.decay", "default"] == 0.98
+    assert table.loc["cn.stimulus_offset_share", "calibrated"].startswith("calibrated:")
+    assert sim.evidence(calibrated=False)["calibrated"].eq("").all()
