@@ -19,6 +19,10 @@ from matplotlib.figure import Figure
 
 from sim.experiments.summary import Summary
 
+# load the backend now: Jupyter's inline backend, once loaded, shows the figures that are
+# returned (built without pyplot, they would otherwise print as text)
+plt.switch_backend(matplotlib.get_backend())
+
 SIDE_STYLE = {"us": ("US tariff on Chinese goods", "tab:blue"),
               "cn": ("China's tariff on US goods", "tab:red")}
 OUTCOME_COLOURS = {"comprehensive_deal": "tab:green", "truce": "tab:olive",
