@@ -79,6 +79,8 @@ def _overrides(values: Mapping[str, float] | None) -> dict[str, float]:
     """``--set`` values, checked as the command checks them."""
     out = {}
     for name, value in (values or {}).items():
+        if hasattr(value, "item") and not isinstance(value, bool):
+            value = value.item()  # a numpy number
         try:
             check(name, value)
         except (KeyError, ValueError) as exc:
@@ -176,8 +178,7 @@ class RunResult:
     def explain(self, run: int) -> Story:
         """The week-by-week story of run ``run`` (replayed exactly)."""
         return explain(self.scenario, run, seed=self.seed,
-                       overrides={k: v for k, v in self.ensemble.overrides.items()
-                                  if k not in self.scenario.overrides},
+                       overrides=self.ensemble.set_parameters(),
                        calibrated=self.ensemble.calibrated or False,
                        runs=self.ensemble.n_runs)
 
@@ -204,6 +205,7 @@ def run(scenario: ScenarioLike, *, runs: int | None = None, seed: int | None = N
 
     loaded = load_scenario(scenario)
     _count("runs", runs, 1, 10_000_000)
+    _count("seed", seed, 0, 2**63 - 1)
     _count("paths-sample", paths_sample, 0, 16_384)
     ensemble = run_ensemble(loaded, runs=runs, seed=seed, overrides=_overrides(overrides),
                             path_sample=paths_sample, fan_runs=FAN_RUNS, progress=progress,
@@ -282,6 +284,7 @@ def compare(scenarios: Iterable[ScenarioLike], *, runs: int | None = None,
         raise InputError.single(str(where) if not isinstance(where, Mapping) else "<dict>",
                                 "two scenarios share this name")
     _count("runs", runs, 1, 10_000_000)
+    _count("seed", seed, 0, 2**63 - 1)
     comparison = run_comparison(loaded, runs=runs or loaded[0].runs,
                                 seed=loaded[0].seed if seed is None else seed,
                                 overrides=_overrides(overrides), progress=progress,
@@ -320,6 +323,8 @@ def explain(source: ScenarioLike, run: int, *, seed: int | None = None,
     from sim.reports.explain import narrate, replay_run
 
     _count("run", run, 0, 10_000_000)
+    _count("seed", seed, 0, 2**63 - 1)
+    _count("runs", runs, 1, 10_000_000)
     if not isinstance(source, (Mapping, Scenario)) and Path(source).is_dir():
         if seed is not None or overrides:
             raise InputError.single(str(source), "--seed and --set go with a scenario file; "
@@ -396,14 +401,22 @@ def results_run(folder: Path, run: int):
         raise InputError.single(str(folder / RUNS_FILE), f"has {len(runs):,} rows, the "
                                 f"manifest says {manifest['runs']:,}; the results directory "
                                 "was edited")
-    for name, value in manifest["parameters_changed"].items():
+    # what --set gave (older results record only the values that differ from defaults)
+    key = "parameters_set" if "parameters_set" in manifest else "parameters_changed"
+    given = manifest[key]
+    if not isinstance(given, dict):
+        raise InputError.single(str(manifest_path), f"{key} must map parameter names to "
+                                "numbers; the manifest was edited", field_name=key)
+    for name, value in {**manifest["parameters_changed"], **given}.items():
         try:
+            if isinstance(value, bool):
+                raise ValueError(f"parameter '{name}' must be a number, got {value!r}")
             parameters_check(name, value)
         except (KeyError, ValueError) as exc:
             raise InputError.single(str(manifest_path), f"{exc.args[0]}; the manifest was "
-                                    "edited", field_name=f"parameters_changed.{name}") from None
-    overrides = {k: v for k, v in manifest["parameters_changed"].items()
-                 if k not in scenario.overrides}
+                                    "edited", field_name=f"{key}.{name}") from None
+    overrides = (dict(given) if key == "parameters_set" else
+                 {k: v for k, v in given.items() if k not in scenario.overrides})
     calibrated = _results_set(folder, manifest)
     return scenario, manifest["seed"], overrides, runs.iloc[run], calibrated, manifest["runs"]
 
@@ -675,15 +688,20 @@ class CalibrationResult:
 def calibrate(targets: str | os.PathLike, out: str | os.PathLike | None = None, *,
               points: int = 1000, replicates: int = 32, waves: int = 3, seed: int = 1,
               workers: int = 1, executor: str = "local", address: str | None = None,
-              resume: bool = False, progress: bool = False) -> CalibrationResult:
+              resume: bool = False, progress: bool = False,
+              command: str | None = None) -> CalibrationResult:
     """History matching of the assumption-only parameters against a targets file
-    (``tradewar calibrate``), into ``out`` (default ``results/calibration``).
+    (``tradewar calibrate``), into ``out`` (default ``results/calibration``).  The
+    folder gets the non-implausible set, also as a calibrated set (``calibrated_set.csv``
+    and its provenance, ``command`` recorded in it: default, this call), which
+    ``run(..., calibrated=PATH)`` draws from.
 
     >>> cal = sim.calibrate("calibration/targets.yaml", "results/cal", points=200,
     ...                     replicates=8, waves=2)  # doctest: +SKIP
     >>> len(cal.nonimplausible)  # doctest: +SKIP
     """
     from sim.experiments.calibrate import calibrate as history_matching
+    from sim.experiments.calibrate import write_set
     from sim.experiments.sweep import SweepError
     from sim.experiments.targets import load_targets
 
@@ -702,4 +720,8 @@ def calibrate(targets: str | os.PathLike, out: str | os.PathLike | None = None, 
                                   address=address, resume=resume, progress=progress)
     except SweepError as exc:
         raise InputError.single(str(folder), str(exc)) from None
+    if len(result.nonimplausible):
+        write_set(result, targets, command or f"sim.calibrate({str(targets)!r}, "
+                  f"points={points}, replicates={replicates}, waves={waves}, seed={seed})",
+                  points=points, replicates=replicates, waves=waves, seed=seed)
     return CalibrationResult(result)

@@ -495,43 +495,29 @@ def _check_pool(args: argparse.Namespace, folder: Path) -> None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.experiments.calibrate import SET_FILE, calibrate, report, write_set
-    from sim.experiments.sweep import SweepError
-    from sim.experiments.targets import load_targets
-    from sim.reports.calibration import plots
+    from sim import api
+    from sim.experiments.calibrate import SET_FILE
 
-    targets, scenario = load_targets(args.targets)
     folder = Path("results") / "calibration" if args.out is None else args.out
     _check_pool(args, folder)
-    if folder.exists() and any(folder.iterdir()) and not args.resume:
-        raise InputError.single(str(folder), "not empty; give another --out, or --resume to "
-                                "continue the calibration in it")
-    scenario_path = Path(args.targets).parent / targets.scenario
     started = time.perf_counter()
     try:
-        result = calibrate(targets, scenario_path, scenario, folder, points=args.points,
-                           replicates=args.replicates, waves=args.waves, seed=args.seed,
-                           workers=args.workers, executor=args.executor,
-                           address=args.address, resume=args.resume,
-                           progress=not args.no_progress)
-    except SweepError as exc:
-        raise InputError.single(str(folder), str(exc)) from None
+        result = api.calibrate(args.targets, folder, points=args.points,
+                               replicates=args.replicates, waves=args.waves, seed=args.seed,
+                               workers=args.workers, executor=args.executor,
+                               address=args.address, resume=args.resume,
+                               progress=not args.no_progress, command=shlex.join(args.argv))
     except KeyboardInterrupt:
         print(f"interrupted; finished work is kept in {folder}/; run the same command with "
               "--resume to finish the calibration", file=sys.stderr)
         return 130
-    text = report(result)
-    (folder / "report.txt").write_text(text + "\n")
-    figures = plots(result, folder)
-    written = [SET_FILE]
-    if len(result.nonimplausible):
-        written += [p.name for p in write_set(
-            result, args.targets, shlex.join(args.argv), points=args.points,
-            replicates=args.replicates, waves=args.waves, seed=args.seed)]
-    print(text)
+    figures = result.save()
+    written = [SET_FILE] + (["calibrated_set.csv", "calibrated_set.yaml"]
+                            if len(result.nonimplausible) else [])
+    print(result.summary())
     print(f"\n{time.perf_counter() - started:.1f} s; written to {folder}/: "
-          f"{', '.join(written)}, report.txt, calibration.json, "
-          f"{', '.join(f.name for f in figures)}, wave_*/")
+          f"{', '.join(written)}, calibration.json, {', '.join(f.name for f in figures)}, "
+          "wave_*/")
     if len(result.nonimplausible):
         print(f"To make this set the default every run draws from, copy {folder}/"
               "calibrated_set.csv and calibrated_set.yaml into calibration/.")

@@ -165,3 +165,16 @@ def test_targets_hypotheses_and_evidence_from_python(capsys):
     assert table.loc["face.decay", "default"] == 0.98
     assert table.loc["cn.stimulus_offset_share", "calibrated"].startswith("calibrated:")
     assert sim.evidence(calibrated=False)["calibrated"].eq("").all()
+
+
+def test_calibrate_from_python_writes_a_set_runs_can_draw_from(tmp_path):
+    cal = sim.calibrate(ROOT / "calibration" / "targets.yaml", tmp_path / "cal", points=20,
+                        replicates=2, waves=1)
+    assert "History matching on 8 targets" in cal.summary()
+    assert isinstance(cal.plot(), Figure)
+    made = tmp_path / "cal" / "calibrated_set.csv"
+    assert made.exists() and len(cal.nonimplausible) > 0
+    result = sim.run(BASELINE, runs=30, calibrated=made)
+    assert result.runs["parameter_point"].between(0, len(cal.nonimplausible) - 1).all()
+    with pytest.raises(sim.InputError, match="--seed"):
+        sim.run(BASELINE, runs=10, seed=-1)

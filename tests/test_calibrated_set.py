@@ -238,3 +238,61 @@ def test_the_shipped_set_is_what_its_recorded_command_makes(tmp_path, shipped):
     args = [str(ROOT / words[2]), *words[3:], "--out", str(out), "--no-progress"]
     assert main(["calibrate", *args]) == 0
     assert (out / SET_CSV).read_bytes() == shipped.path.read_bytes()
+
+
+def test_explain_replays_runs_given_set_values_and_tiny_models(tmp_path, capsys):
+    """What ``--set`` gave is replayed as given: a value the scenario also sets, and a
+    calibrated parameter set to its default (held there, not drawn)."""
+    out = tmp_path / "set"
+    assert main(["run", str(SCENARIOS / "inconsistent_demands.yaml"), "--runs", "40",
+                 "--set", "us.reopen_hazard=0.2", "--set", "face.acknowledge_size=0.1",
+                 "--out", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    for run in (0, 7, 39):
+        assert main(["explain", str(out), "--run", str(run)]) == 0
+        assert "the replayed run matches row" in capsys.readouterr().out
+
+
+def test_a_run_in_a_nearly_empty_last_block_replays(baseline, shipped):
+    """Runs 1024-1029 are a block of six: a model of one or two runs would round a belief
+    otherwise than the ensemble's model, so the replay rebuilds that one."""
+    from sim.reports.explain import replay_run
+
+    ens = run_ensemble(baseline, runs=1030, seed=4, calibrated=shipped, path_sample=0,
+                       fan_runs=0)
+    for run in range(1024, 1030):
+        row = replay_run(baseline, 4, run, None, shipped, runs=1030).row
+        expected = ens.runs.iloc[run]
+        same = [(pd.isna(row[c]) and pd.isna(expected[c])) or row[c] == expected[c]
+                for c in expected.index]
+        assert all(same), (run, [c for c, ok in zip(expected.index, same, strict=True)
+                                 if not ok])
+
+
+@pytest.mark.parametrize("text, where", [
+    ('point,decision.rationality\n0,"3\n', ":2: is not a valid CSV file"),
+    ("point,decision.rationality\n0," + "9" * 140_000 + "\n", ":2: is not a valid CSV file"),
+    ("point,decision.rationality\nx,3\n", ":2: point: not a point number"),
+    ("point,decision.rationality\n0,3_0\n", ":2: decision.rationality: not a number"),
+])
+def test_a_malformed_csv_is_refused_without_a_traceback(tmp_path, capsys, text, where):
+    csv_path = tmp_path / SET_CSV
+    csv_path.write_text(text)
+    shutil.copyfile(calibration_dir() / SET_YAML, tmp_path / SET_YAML)
+    assert main(["evidence", "--calibrated-set", str(csv_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{csv_path}{where}" in err, err
+    assert "Traceback" not in err
+
+
+def test_an_interactive_backend_in_the_environment_does_not_stop_a_run(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLBACKEND": "TkAgg", "DISPLAY": ""}
+    done = subprocess.run([sys.executable, "-m", "sim", "run", str(SCENARIOS / "baseline.yaml"),
+                           "--runs", "20", "--out", str(tmp_path / "r"), "--no-progress",
+                           "--fixed-parameters"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r" / "summary.png").exists()

@@ -27,6 +27,9 @@ BATCH_BLOCKS = 50
 decision, whatever the number of runs) plus a share per run that does not grow with the batch,
 so larger batches are faster; 100,000 runs in two batches peak near 650 MB."""
 
+BATCH_RUNS = BATCH_BLOCKS * BLOCK
+"""Runs per batch: fixed, so an ensemble's models are the same whatever runs it."""
+
 PATH_SAMPLE = 1000
 """Runs (the first ones) whose week-by-week records go to ``paths.parquet`` by default."""
 
@@ -88,6 +91,13 @@ class Ensemble:
     def parameters(self) -> dict[str, float]:
         """Every parameter value the runs used (defaults with the scenario's overrides)."""
         return resolve(self.overrides)
+
+    def set_parameters(self) -> dict[str, float]:
+        """What ``--set`` (the ``overrides``) gave on top of the scenario's own values,
+        default values included: with a calibrated set, a parameter set to its default is
+        held there, not drawn."""
+        own = self.scenario.overrides
+        return {k: v for k, v in self.overrides.items() if k not in own or own[k] != v}
 
     def changed_parameters(self) -> dict[str, float]:
         """Parameters that differ from their defaults."""

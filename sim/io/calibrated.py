@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from sim.io.yamlio import MAX_BYTES, InputError, load_yaml, read_text, validation_error
 from sim.model.model import BLOCK
@@ -60,12 +60,12 @@ class Provenance(BaseModel):
     targets_file: str = Field(description="the targets file, as given to the command")
     targets_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     targets: list[str] = Field(min_length=1, description="the ids of the targets matched")
-    wave: int = Field(ge=0, description="the wave whose non-implausible points form the set")
-    waves: int = Field(ge=1)
-    points_per_wave: int = Field(ge=1)
-    replicates: int = Field(ge=1)
-    seed: int = Field(ge=0)
-    points: int = Field(ge=1, description="points in the set")
+    wave: StrictInt = Field(ge=0, description="the wave whose non-implausible points form the set")
+    waves: StrictInt = Field(ge=1)
+    points_per_wave: StrictInt = Field(ge=1)
+    replicates: StrictInt = Field(ge=1)
+    seed: StrictInt = Field(ge=0)
+    points: StrictInt = Field(ge=1, description="points in the set")
     set_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="digest of the CSV file")
 
 
@@ -167,7 +167,15 @@ def load_calibrated_set(path: str | Path | None = None) -> CalibratedSet:
 
 def _read_csv(file: str, text: str) -> tuple[tuple[str, ...], np.ndarray]:
     """Header and values of a set's CSV; every name a parameter, every value valid."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")), strict=True)
+    try:
+        return _read_rows(file, reader)
+    except csv.Error as exc:  # an unterminated quote, a field past the size limit ...
+        raise InputError.single(file, f"is not a valid CSV file ({exc})",
+                                line=reader.line_num or None) from None
+
+
+def _read_rows(file: str, reader) -> tuple[tuple[str, ...], np.ndarray]:
     try:
         header = next(reader)
     except StopIteration:
@@ -187,18 +195,22 @@ def _read_csv(file: str, text: str) -> tuple[tuple[str, ...], np.ndarray]:
         twice = next(n for n in names if names.count(n) > 1)
         raise InputError.single(file, "appears twice in the header", line=1, field_name=twice)
     rows = []
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
         if not row:
             continue
+        line = reader.line_num  # the file's line (a quoted cell may span lines)
         if len(rows) >= MAX_POINTS:
             raise InputError.single(file, f"holds more than {MAX_POINTS:,} points", line=line)
         if len(row) != len(header):
             raise InputError.single(file, f"has {len(row)} fields, the header {len(header)}",
                                     line=line)
+        if not row[0].strip().isdigit():
+            raise InputError.single(file, f"not a point number: {row[0]!r:.40}", line=line,
+                                    field_name="point")
         values = []
         for name, cell in zip(names, row[1:], strict=True):
             try:
-                value = float(cell)
+                value = float(cell) if "_" not in cell else float("nan")
             except ValueError:
                 value = float("nan")
             if not np.isfinite(value):

@@ -28,12 +28,9 @@ def plots(result: Calibration, out: Path) -> list[Path]:
 def figures(result: Calibration) -> dict[str, Figure]:
     """Implausibility against the parameters that matter most (wave 0), and the marginals
     of the non-implausible set (when it holds two points or more), by file name."""
-    import os
-
-    import matplotlib
-
-    matplotlib.use(os.environ.get("MPLBACKEND") or "Agg")  # as in sim.reports.plots
     import matplotlib.pyplot as plt
+
+    import sim.reports.plots  # noqa: F401  (chooses the backend)
 
     first = result.waves[0]
     names = [n for n in result.prior if first[n].nunique() > 2]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.experiments.ensemble import split_per_model
+from sim.experiments.ensemble import BATCH_RUNS, split_per_model
 from sim.io.calibrated import CalibratedSet
 from sim.io.scenario import Scenario
 from sim.model.decision import CONSTANT_TERMS, TERM_NAMES
@@ -54,6 +54,11 @@ class RunStory:
     row: pd.Series  # the run's row of runs.parquet
 
 
+MIN_MODEL_RUNS = 16
+"""Fewest runs in a model for which a run's float32 arithmetic is the same whatever the
+model's size (measured: models of 1-3 runs differ from larger ones in the last bits)."""
+
+
 def replay_run(scenario: Scenario, seed: int, run: int,
                overrides: dict[str, float] | None = None,
                calibrated: CalibratedSet | None = None, runs: int | None = None) -> RunStory:
@@ -66,18 +71,29 @@ def replay_run(scenario: Scenario, seed: int, run: int,
     local = run - first
     if calibrated is not None:
         # in a model of the runs of its block that share its model in the ensemble
-        # (``split_per_model``): numpy's loops take other paths over a handful of runs
-        # than over many, which moves the last bits of a float32 belief
+        # (``split_per_model``); where those are a handful (numpy's loops take other paths
+        # over a few runs than over many, which moves the last bits of a float32 belief),
+        # in the ensemble's own model: the runs of its batch that share it
         size = scenario.runs if runs is None else runs
-        streams = np.arange(first, max(min(first + BLOCK, size), run + 1), dtype=np.int64)
-        points = calibrated.rows(seed, streams)
-        drawn = calibrated.drawn(points, fixed=set(overrides or {}) | set(scenario.overrides))
-        idx, values = next(g for g in split_per_model(drawn, streams.size) if local in g[0])
-        position = int(np.searchsorted(idx, local))
-        model = TradeWarModel(scenario, runs=int(idx.size), seed=seed, first_run=first,
+        fixed = set(overrides or {}) | set(scenario.overrides)
+
+        def group(start: int, end: int):
+            streams = np.arange(start, max(min(end, size), run + 1), dtype=np.int64)
+            points = calibrated.rows(seed, streams)
+            idx, values = next(g for g in split_per_model(calibrated.drawn(points, fixed),
+                                                          streams.size)
+                               if run - start in g[0])
+            return streams, points, idx, values, start
+
+        streams, points, idx, values, start = group(first, first + BLOCK)
+        if idx.size < MIN_MODEL_RUNS:
+            batch = (run // BATCH_RUNS) * BATCH_RUNS
+            streams, points, idx, values, start = group(batch, batch + BATCH_RUNS)
+        position = int(np.searchsorted(idx, run - start))
+        model = TradeWarModel(scenario, runs=int(idx.size), seed=seed, first_run=start,
                               overrides={**(overrides or {}), **values}, streams=streams[idx],
                               sample=position + 1, keep_arrays=True)
-        point, local = int(points[local]), position
+        point, local = int(points[run - start]), position
     else:
         model = TradeWarModel(scenario, runs=local + 1, seed=seed, first_run=first,
                               overrides=overrides, sample=local + 1)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import matplotlib
 
-# files only (Agg), unless a backend was chosen: a Jupyter kernel sets its inline one in
-# MPLBACKEND, where the figures the API returns are shown
-matplotlib.use(os.environ.get("MPLBACKEND") or "Agg")
+# files only (Agg), but in Jupyter, whose kernel names its inline backend in MPLBACKEND
+# ("module://..."), where the figures the API returns are shown; an interactive backend
+# named there is not used: nothing here opens a window
+matplotlib.use(os.environ.get("MPLBACKEND", "") if os.environ.get(
+    "MPLBACKEND", "").startswith("module://") else "Agg")
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -20,8 +22,12 @@ from matplotlib.figure import Figure
 from sim.experiments.summary import Summary
 
 # load the backend now: Jupyter's inline backend, once loaded, shows the figures that are
-# returned (built without pyplot, they would otherwise print as text)
-plt.switch_backend(matplotlib.get_backend())
+# returned (built without pyplot, they would otherwise print as text); one that cannot be
+# loaded gives way to Agg
+try:
+    plt.switch_backend(matplotlib.get_backend())
+except (ImportError, ValueError):
+    plt.switch_backend("Agg")
 
 SIDE_STYLE = {"us": ("US tariff on Chinese goods", "tab:blue"),
               "cn": ("China's tariff on US goods", "tab:red")}

@@ -213,6 +213,7 @@ def build_manifest(ensemble: Ensemble, command: list[str], scenario_file: str | 
         "start_date": scenario.start_date.isoformat(),
         "command": command,
         "parameters_changed": ensemble.changed_parameters(),
+        "parameters_set": ensemble.set_parameters(),
         "calibrated_set": (None if ensemble.calibrated is None
                            else ensemble.calibrated.manifest()),
         "uncertainty": ensemble.uncertainty,

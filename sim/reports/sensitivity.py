@@ -60,12 +60,9 @@ def measure_table(experiment: Experiment, summary: pd.DataFrame, name: str) -> p
 
 def figure(table: pd.DataFrame, name: str, path: Path) -> None:
     """Bars of the first-order and total indices of the top parameters, with intervals."""
-    import os
-
-    import matplotlib
-
-    matplotlib.use(os.environ.get("MPLBACKEND") or "Agg")  # as in sim.reports.plots
     import matplotlib.pyplot as plt
+
+    import sim.reports.plots  # noqa: F401  (chooses the backend)
 
     top = table.head(TOP).iloc[::-1]
     fig, ax = plt.subplots(figsize=(7.0, 4.2), dpi=150)

@@ -4,12 +4,7 @@ sensitivity-index bars and discovered boxes."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use(os.environ.get("MPLBACKEND") or "Agg")  # as in sim.reports.plots
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,7 +15,7 @@ from sim.experiments.experiment import Experiment
 from sim.experiments.summary import share
 from sim.experiments.sweep import chunk_files, iter_runs
 from sim.model.outcomes import OUTCOMES
-from sim.reports.plots import OUTCOME_COLOURS, outcome_label
+from sim.reports.plots import OUTCOME_COLOURS, outcome_label  # (and the backend)
 
 KINDS = ("shares", "heatmap", "fan", "ecdf", "violin", "sensitivity", "boxes")
 LABELS = {"deal_week": "week of first deal or truce", "first_talks_week":
