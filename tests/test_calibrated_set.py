@@ -296,3 +296,14 @@ def test_an_interactive_backend_in_the_environment_does_not_stop_a_run(tmp_path)
                            "--fixed-parameters"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "r" / "summary.png").exists()
+
+
+def test_diagnose_tells_the_precision_each_run_drew(capsys):
+    assert main(["diagnose", str(SCENARIOS / "baseline.yaml"), "--runs", "200",
+                 "--no-progress"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "a precision each run drew from the calibrated set (lambda" in text
+    assert "lambda drawn per run, median" in text and "lambda = 3 per week" not in text
+    assert main(["diagnose", str(SCENARIOS / "baseline.yaml"), "--runs", "200",
+                 "--no-progress", "--fixed-parameters"]) == 0
+    assert "precision lambda = 3 per week of pain" in capsys.readouterr().out

@@ -95,7 +95,7 @@ def test_counts_do_not_depend_on_batching(short):
 
 def test_cli_prints_the_table(capsys):
     code = main(["diagnose", str(SCENARIOS / "baseline.yaml"), "--runs", "200", "--seed", "3",
-                 "--no-progress"])
+                 "--no-progress", "--fixed-parameters"])
     out = capsys.readouterr().out
     assert code == 0
     for words in ("Choices against the margin", "The US", "China", "chosen freely",

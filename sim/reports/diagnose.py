@@ -14,6 +14,7 @@ import math
 import textwrap
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.experiments.ensemble import Ensemble, run_ensemble
@@ -48,11 +49,25 @@ def diagnose(ensemble: Ensemble) -> Diagnosis:
     params = ensemble.parameters
     lam = float(params["decision.rationality"])
     best = params["decision.best_response"] > 0.5
+    drawn = _drawn_precision(ensemble)
+    if drawn is not None:  # each run drew its own: tell their spread, reason at the median
+        lam = round(drawn[1], 2)
     title = (f"Choices against the margin: scenario '{ensemble.scenario.name}' "
              f"(seed {ensemble.seed}), {ensemble.n_runs:,} runs x "
              f"{ensemble.scenario.weeks} weeks")
-    text = format_diagnosis(table, verdicts, lam, best, title)
+    text = format_diagnosis(table, verdicts, lam, best, title, drawn)
     return Diagnosis(table, verdicts, lam, best, text)
+
+
+def _drawn_precision(ensemble: Ensemble) -> tuple[float, float, float] | None:
+    """5th percentile, median and 95th percentile of the precision the runs drew from a
+    calibrated set, or None where it is one number for all runs."""
+    cal, name = ensemble.calibrated, "decision.rationality"
+    if cal is None or name not in cal.names or name in ensemble.overrides:
+        return None
+    values = cal.values[ensemble.runs["parameter_point"].to_numpy(), cal.names.index(name)]
+    low, mid, high = np.percentile(values, [5, 50, 95])
+    return float(low), float(mid), float(high)
 
 
 def diagnose_scenario(scenario: Scenario, *, runs: int | None = None, seed: int | None = None,
@@ -98,10 +113,15 @@ def why(lam: float, best_response: bool) -> str:
 
 
 def format_diagnosis(table: pd.DataFrame, verdicts: pd.DataFrame, lam: float,
-                     best_response: bool, title: str = "") -> str:
-    """The report: per side a table of moves and answers, then a verdict line."""
+                     best_response: bool, title: str = "",
+                     drawn: tuple[float, float, float] | None = None) -> str:
+    """The report: per side a table of moves and answers, then a verdict line (``drawn``:
+    the spread of a precision each run drew, ``lam`` its median)."""
     rule = ("Best response (decision.best_response=1)" if best_response
-            else f"Logit choice at precision lambda = {lam:g} per week of pain")
+            else f"Logit choice at precision lambda = {lam:g} per week of pain" if drawn is None
+            else f"Logit choice at a precision each run drew from the calibrated set (lambda "
+                 f"{drawn[0]:.2g} to {drawn[2]:.2g} per week of pain, 5-95%; median "
+                 f"{drawn[1]:.2g})")
     lines = [title] if title else []
     lines.append(f"{rule}; * marks a consequential move.")
     header = (f"  {'':<22}{'chosen freely':>14}{'against margin':>16}{'by > 1 wk':>11}"
@@ -127,7 +147,8 @@ def format_diagnosis(table: pd.DataFrame, verdicts: pd.DataFrame, lam: float,
             v = verdict.iloc[0]
             lines.append(textwrap.fill(
                 f"Verdict: {v.share_against:.1%} of {v.chosen:,} free consequential "
-                f"choices against a negative margin ({_precision(lam, best_response)}); "
+                f"choices against a negative margin "
+                f"({_precision(lam, best_response, drawn)}); "
                 f"{v.share_over_week:.1%} by more than a week of pain; "
                 f"{v.share_hold_better:.1%} where standing pat was better", WIDTH,
                 initial_indent="  ", subsequent_indent="    "))
@@ -143,8 +164,11 @@ def format_diagnosis(table: pd.DataFrame, verdicts: pd.DataFrame, lam: float,
     return "\n".join(lines)
 
 
-def _precision(lam: float, best_response: bool) -> str:
-    return "best response" if best_response else f"lambda = {lam:g}"
+def _precision(lam: float, best_response: bool,
+               drawn: tuple[float, float, float] | None = None) -> str:
+    if best_response:
+        return "best response"
+    return f"lambda = {lam:g}" if drawn is None else f"lambda drawn per run, median {lam:.2g}"
 
 
 def _odds(lam: float, gap: float) -> str:
