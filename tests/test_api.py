@@ -178,3 +178,16 @@ def test_calibrate_from_python_writes_a_set_runs_can_draw_from(tmp_path):
     assert result.runs["parameter_point"].between(0, len(cal.nonimplausible) - 1).all()
     with pytest.raises(sim.InputError, match="--seed"):
         sim.run(BASELINE, runs=10, seed=-1)
+
+
+def test_the_docstring_examples_run(monkeypatch):
+    """Each public function's example, run as written (from the repository's root)."""
+    import doctest
+
+    import sim.api
+
+    monkeypatch.chdir(ROOT)
+    for module in (sim, sim.api):
+        failed, tried = doctest.testmod(module, extraglobs={"sim": sim}, report=False,
+                                        optionflags=doctest.ELLIPSIS)
+        assert tried >= 2 and failed == 0, module.__name__
