@@ -11,6 +11,7 @@ from sim.io.scenario import Scenario
 from sim.model import parameters
 from sim.model.events import DECLINED, DONE, PENDING
 from sim.model.model import TradeWarModel
+from sim.model.moves import INDEX
 
 
 def model_with(events: list[dict], runs: int = 500, weeks: int = 3, **params) -> TradeWarModel:
@@ -40,6 +41,16 @@ def test_proposed_event_is_the_agents_choice():
     assert np.mean(free.events.status[0] == DONE) > np.mean(costly == DONE) + 0.2
     random = model_with(proposal, **{"decision.rationality": 0.0})
     assert 0.4 < np.mean(random.events.status[0] == DONE) < 0.6
+
+
+def test_an_agent_that_already_chose_the_proposed_step_takes_it():
+    """A proposed step the agent would make anyway is taken, never counted as declined
+    (not a coin flip at zero gain): China answering an escalation it was going to answer."""
+    own = model_with([], weeks=2).cn.choice == INDEX["hold"]  # week 1, no script
+    assert 0.2 < own.mean() < 1.0
+    m = model_with([{"actor": "cn", "move": "hold", "mode": "proposed", "week": 1}], weeks=2)
+    assert np.all(m.events.status[0][own] == DONE)
+    assert not m.events.declines[0][own].any()
 
 
 def test_conditions_chain_events():

@@ -228,6 +228,53 @@ class TestEscalate:
         _, signal = ctx.commitment(m.us, m.p["face.escalation_commitment"])
         assert every(Escalate().terms(m.us, ctx).leverage > signal)
 
+    def test_an_answer_is_due_the_week_after_the_rival_escalates(self):
+        m = model()
+        ctx = context(m)
+        assert not ctx.answer_due["cn"].any() and every(ctx.unanswered_cost(m.cn) == 0.0)
+        week(m, us="escalate", cn="hold")
+        ctx = context(m)
+        assert every(ctx.answer_due["cn"]) and not ctx.answer_due["us"].any()
+        # one broken commitment at the audience price of the face stock (lit-fearon1994)
+        p = m.p
+        unit = (p["face.backdown_weeks"] * p["face.escalation_commitment"]
+                * p["face.multiplier_public"] * p["cn.answers_escalation"] / m.face_ref)
+        np.testing.assert_allclose(ctx.unanswered_cost(m.cn), unit * m.cn.resolve, rtol=1e-6)
+        by_type = ctx.unanswered_cost(m.cn, types=True)
+        np.testing.assert_allclose(by_type, unit * np.broadcast_to(m.cn.types, by_type.shape),
+                                   rtol=1e-6)
+        # answering is what removes the cost: the escalation's face term carries it
+        with_word = Escalate().terms(m.cn, ctx).face
+        m.cn.escalated = np.zeros(m.n, dtype=bool)
+        m.us.escalated = np.zeros(m.n, dtype=bool)
+        plain = Escalate().terms(m.cn, context(m)).face
+        np.testing.assert_allclose(with_word - plain, unit * m.cn.resolve, rtol=1e-5)
+        # and the due answer lapses after a week
+        week(m, us="hold", cn="hold")
+        assert not context(m).answer_due["cn"].any()
+
+    @pytest.mark.parametrize("committed", [1.0, 0.0])
+    def test_a_committed_side_answers_at_best_response_an_uncommitted_one_does_not(
+            self, committed):
+        """China has said it fights to the end (cn-fight-to-end): at best response it
+        answers a US escalation, unless it made no such commitment."""
+        m = model(decision__best_response=1, cn__answers_escalation=committed)
+        week(m, us="escalate", cn="hold")
+        m.play("us", "hold")
+        m.step()
+        answered = m.cn.escalated
+        assert every(answered) if committed else not answered.any()
+
+    def test_an_observer_reads_an_answer_with_each_types_price_of_keeping_its_word(self):
+        m = model()
+        week(m, us="escalate", cn="hold")
+        ctx = context(m)
+        choose(m.cn, ctx)
+        i = INDEX["escalate"]
+        expected = (ctx.commitment_by_type(m.cn, m.p["face.escalation_commitment"])
+                    + ctx.unanswered_cost(m.cn, types=True))
+        np.testing.assert_allclose(m.cn.type_face[:, i, :], expected, rtol=1e-6)
+
     def test_coverage_follows_the_package(self):
         m = model()
         ctx = context(m)

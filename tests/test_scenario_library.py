@@ -46,12 +46,24 @@ def test_scenario_cites_evidence_and_runs(path):
 
 
 def test_forced_steps_always_happen():
-    """The escalation spiral forces three US hikes: every run has them, at their weeks."""
+    """The escalation spiral forces three US hikes: each is made at its week in every run
+    where the US has a step left. The US also answers China's answers of its own accord
+    (us-answers-every-retaliation), so by week 8 it may stand at its ceiling, every layer
+    and tool at its top: there the third hike waits until a step opens. A forced step is
+    never declined."""
     scenario = load_scenario(SCENARIOS / "escalation_spiral.yaml")
-    runs = run_ensemble(scenario, runs=300, seed=2, path_sample=0).runs
-    for ev, week in (("us_hike_1", 1), ("us_hike_2", 4), ("us_hike_3", 8)):
+    ens = run_ensemble(scenario, runs=300, seed=2, path_sample=300)
+    runs = ens.runs
+    for ev, week in (("us_hike_1", 1), ("us_hike_2", 4)):
         assert (runs[f"event_{ev}"] == "done").all()
         assert (runs[f"event_{ev}_week"] == week).all()
+    assert not (runs["event_us_hike_3"] == "declined").any()
+    on_time = runs["event_us_hike_3_week"] == 8
+    assert on_time.any() and (~on_time).any()
+    ceiling = 20.8 + 20.0 + 200.0  # base, fentanyl layer, us.max_reciprocal
+    at_week = ens.paths[ens.paths["week"] == 8].set_index("run")["us_tariff"]
+    waited = at_week.loc[runs.loc[~on_time, "run"]]
+    np.testing.assert_allclose(waited, ceiling, rtol=1e-6)
     step = 25
     assert (runs["us_tariff_peak"] >= runs["us_tariff_final"]).all()
     assert (runs["us_tariff_peak"] >= 20.8 + 20 + 125 + 3 * step - 1e-3).mean() > 0.3

@@ -148,6 +148,7 @@ class Government(mesa.Agent):
         self.cum_pain = np.zeros(n, dtype=FLOAT)  # %GDP-years
         self.face_paid = np.zeros(n, dtype=FLOAT)  # weeks of starting pain
         self.conceded = np.zeros(n, dtype=bool)  # made any concession this week
+        self.escalated = np.zeros(n, dtype=bool)  # escalated this week (freely or forced)
         self.constituencies = [
             Constituency(model, side, name, p[f"constituency.{side}.{name}"], group, n)
             for name, group in spec.constituencies.items()]

@@ -65,6 +65,9 @@ def choose(me: Government, ctx: WeekContext) -> None:
     for i, move in enumerate(MOVES):
         if move.commitment and table[i] is not None:
             type_face[:, i, :] = ctx.commitment_by_type(me, kappa)
+    if table[INDEX["escalate"]] is not None and ctx.answer_due[me.side].any():
+        # an answer that is due keeps the side's word, worth more to a more resolute type
+        type_face[:, INDEX["escalate"], :] += ctx.unanswered_cost(me, types=True)
     me.eu, me.face_terms, me.type_face, me.table = eu, face, type_face, table
     model.events.apply(me, ctx, eu, table)
     model.events.apply_player(me, ctx, eu, table)

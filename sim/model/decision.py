@@ -155,6 +155,9 @@ class WeekContext:
         self.pressure = {gov.side: gov.pressure(p["pressure.gain"]) for gov in model.governments}
         self.paused = bool((model.truce_left > 0).any())
         self.bound = {gov.side: model.bound_by_deal(gov.side) for gov in model.governments}
+        # the rival escalated last week: an answer is due from a side that has said it
+        # answers every escalation (us-answers-every-retaliation, cn-fight-to-end)
+        self.answer_due = {gov.side: gov.rival.escalated for gov in model.governments}
 
     def packages_in(self, k: Array) -> list[int]:
         """The packages (indices, -1 for none left out) found in ``k``, one per run, in
@@ -279,6 +282,23 @@ class WeekContext:
         (the side's own unless given)."""
         r = me.resolve if resolve is None else resolve
         return self.face_unit(me) * r * multiplier * size
+
+    def unanswered_cost(self, me: Government, types: bool = False) -> Array:
+        """Audience cost of leaving the rival's escalation of last week unanswered, where an
+        answer is due (0 elsewhere): breaking one public commitment, the promise to answer
+        every escalation (us-answers-every-retaliation, cn-fight-to-end), priced as the face
+        stock prices a commitment (``face.escalation_commitment`` units of a stock whose
+        full back-down costs ``face_unit``; lit-fearon1994) and scaled by how firmly the side
+        is committed to answering (``{side}.answers_escalation``, the chance the rival
+        reckons with).  Own resolve, or each possible type's (K x runs) with ``types``."""
+        p = self.p
+        unit = (p["face.backdown_weeks"] * p["face.escalation_commitment"]
+                * p["face.multiplier_public"] * p[f"{me.side}.answers_escalation"]
+                / self.model.face_ref)
+        due = self.answer_due[me.side]
+        if types:
+            return select(due[None, :], me.types * np.asarray(unit, dtype=FLOAT), 0.0)
+        return select(due, me.resolve * np.asarray(unit, dtype=FLOAT), 0.0)
 
     def concession_size(self, me: Government, after: SideState) -> Array:
         """Share of a full back-down: tariff cut over the peak layers, plus tools lifted."""

@@ -127,9 +127,12 @@ class EventBook:
             due &= me.scripted == 0  # one scripted move per side and week
             go = due & ok
             if ev.mode == "proposed":
+                # where the agent already chose this very step it goes along for sure;
+                # elsewhere it weighs the step against its own choice
+                already = go & (me.choice == i) & (me.choice_arg == arg)
                 chosen = eu[me.choice, np.arange(me.n)]
                 gain = (terms.total - chosen) if terms is not None else np.zeros(me.n)
-                go = self._goes_along(j, ev, go, gain, ctx, u)
+                go = already | self._goes_along(j, ev, go & ~already, gain, ctx, u)
             me.choice = np.where(go, i, me.choice).astype(np.int8)
             me.choice_arg = np.where(go, arg, me.choice_arg).astype(np.int16)
             me.scripted = np.where(go, j + 1, me.scripted).astype(np.int16)

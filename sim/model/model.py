@@ -305,6 +305,7 @@ class TradeWarModel(mesa.Model):
         ctx = self.context
         for gov in self.governments:
             gov.conceded = np.zeros(self.n, dtype=bool)
+            gov.escalated = np.zeros(self.n, dtype=bool)
             self.failed[gov.side] = np.zeros(self.n, dtype=bool)
         # crossing offers of one package, both accepted, make one deal, not two
         self.concluded = np.zeros((len(PACKAGES), self.n), dtype=bool)
@@ -351,6 +352,7 @@ class TradeWarModel(mesa.Model):
         p, c = self.p, me.choice
         kappa = p["face.escalation_commitment"]
         esc = c == INDEX["escalate"]
+        me.escalated = esc
         if esc.any():
             self.apply_state(me, side_effect(me, ctx, f"escalate:{me.side}"), esc)
             me.face = me.face + FLOAT(kappa) * esc

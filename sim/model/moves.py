@@ -110,7 +110,9 @@ class Escalate(Move):
     rival's cost of holding out against giving in: it helps only where one's offer would
     lift what was escalated (lit-eaton-engers1992, lit-drezner2003).  An escalation is also
     a public commitment (lit-fearon1997), and it invites the rival's announced answer
-    (us-answers-every-retaliation, cn-fight-to-end)."""
+    (us-answers-every-retaliation, cn-fight-to-end).  Where the rival escalated last week,
+    escalating is that answer: it keeps the side's word, and holding instead would cost it
+    the face of a broken commitment (``WeekContext.unanswered_cost``)."""
 
     name = "escalate"
     summary = "escalates"
@@ -139,7 +141,7 @@ class Escalate(Move):
         waited = -hurt * coverage(me, ctx, key, ctx.demand(me))
         return ctx.outcome(me, key).plus(
             pain=answered(me, ctx), attrition=ctx.attrition(me, tag=key, gap_shift=waited),
-            face=cost, leverage=signal + ctx.leverage(me, shift))
+            face=cost + ctx.unanswered_cost(me), leverage=signal + ctx.leverage(me, shift))
 
 
 class OpenChannel(Move):

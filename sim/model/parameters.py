@@ -368,10 +368,14 @@ PARAMS: tuple[Param, ...] = (
        "share of goods added to quiet exemptions by one private step-down",
        "cn-exemptions-quiet", assume="one list of items"),
     _p("us.answers_escalation", 1.0, "prob", 0, 1,
-       "chance the US answers a Chinese escalation with one of its own, as a side weighs it",
+       "how firmly the US is committed to answering a Chinese escalation: the chance China "
+       "reckons with, and the share of a commitment's audience cost the US pays for not "
+       "answering",
        "us-answers-every-retaliation", "us-doubled-down-on-china"),
     _p("cn.answers_escalation", 1.0, "prob", 0, 1,
-       "chance China answers a US escalation with a countermeasure of its own",
+       "how firmly China is committed to answering a US escalation with a countermeasure: "
+       "the chance the US reckons with, and the share of a commitment's audience cost China "
+       "pays for not answering",
        "cn-fight-to-end", "cn-no-further-matching"),
     _p("moves.cn_quiet_exemptions", 1, "flag", 0, 1,
        "1: China can widen exemptions quietly (a private step-down)", "cn-exemptions-quiet",
