@@ -63,6 +63,8 @@ def test_the_report_gives_indices_convergence_and_figures(tmp_path, baseline):
     run_sweep(exp, scenario, tmp_path / "s")
     text = markdown(tmp_path / "s", tmp_path / "docs")
     assert "The sweep took" in text and "## Overview" in text
+    # the timing names the workers the sweep ran with, not a fixed count
+    assert "2-core machine with 1 worker (`tradewar sweep" in text and "--workers 1`" in text
     for name in MEASURES:
         assert f"(`{name}`)" in text
         assert (tmp_path / "docs" / "sensitivity" / f"{name.replace(':', '_')}.png").stat(

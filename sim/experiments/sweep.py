@@ -344,6 +344,7 @@ def run_sweep(experiment: Experiment, scenario: Scenario, folder: str | Path, *,
         seconds = time.perf_counter() - started
         state["finished"] = True
         state["seconds_last_session"] = round(seconds, 3)
+        state["workers_last_session"], state["executor_last_session"] = workers, executor
         _write_json(folder / STATE_FILE, state)
     return SweepResult(folder, total, n_chunks, len(done), seconds)
 

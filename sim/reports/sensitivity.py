@@ -101,9 +101,13 @@ def markdown(folder: str | Path, out: str | Path) -> str:
     tables = {name: measure_table(experiment, summary, name) for name in MEASURES}
     state = json.loads((Path(folder) / "sweep.json").read_text())
     if "seconds_last_session" in state:
+        # sweeps written before the worker count was recorded say only how long they took
+        workers = state.get("workers_last_session")
+        how = (f" with {workers} worker{'s' if workers != 1 else ''} "
+               f"(`tradewar sweep experiments/sobol_assumptions.yaml --workers {workers}`)"
+               if isinstance(workers, int) else "")
         lines += [f"The sweep took {state['seconds_last_session']:.0f} s on this project's "
-                  "2-core machine with 2 workers (`tradewar sweep "
-                  "experiments/sobol_assumptions.yaml --workers 2`).", ""]
+                  f"2-core machine{how}.", ""]
     lines += _overview(tables)
     for name, label in MEASURES.items():
         table = tables[name]
