@@ -257,3 +257,31 @@ def test_median_interval_from_counts_matches_the_index_bootstrap():
     even = np.array([1.0, 2.0, 3.0, 10.0])  # an even count averages the middle two
     assert median_with_interval(even, np.random.default_rng(0))[0] == 2.5
     assert median_with_interval(np.full(50, 7.0), np.random.default_rng(0)) == (7.0, 7.0, 7.0)
+
+
+def test_explain_tells_standing_proposals_and_the_answers_to_them():
+    """A scenario step that stands on the table as a policy (a ``proposed`` offer or
+    channel upgrade: issue 9, it takes no move slot) is told in the week it is tabled,
+    with what it proposes, and every answer to it names the step: as many refusals as
+    runs.parquet counts rejections, and the acceptance where the step was accepted."""
+    scenario = load_scenario(SCENARIOS / "fentanyl_first.yaml")
+    modes = {e.id: e.mode for e in scenario.events}
+    story = next(s for s in (replay_run(scenario, seed=1, run=k) for k in range(8))
+                 if s.row["event_fentanyl_talks"] == "accepted")
+    text = narrate(story)
+    told = 0
+    for ev in scenario.events:
+        if pd.isna(story.row[f"event_{ev.id}_week"]):
+            continue  # never tabled (not reached, or already in place)
+        week = int(story.row[f"event_{ev.id}_week"])
+        heading = text.index(f"\nWeek {week} (") + 1
+        body = text[heading:text.find("\nWeek ", heading)]
+        assert ("The US also puts a standing proposal (it " in body
+                and f"(proposed by the scenario step '{ev.id}', and taken)" in body), body
+        assert modes[ev.id] == "proposed"
+        what = f"the US proposal standing on the table (scenario step '{ev.id}')"
+        assert text.count(f"China turns down {what}") == story.row[f"event_{ev.id}_rejected"]
+        assert (f"China accepts {what}" in text) == (story.row[f"event_{ev.id}"] == "accepted")
+        told += 1
+    assert told >= 2  # the fentanyl talks and at least the swap that follows them
+    assert "it proposes deputy-level talks" in text

@@ -85,6 +85,11 @@ class Recorder:
         self.moves = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
         self.args = {side: np.full((w + 1, s), -1, dtype=np.int16) for side in ("us", "cn")}
         self.scripted = {side: np.zeros((w + 1, s), dtype=np.int16) for side in ("us", "cn")}
+        # scenario steps put on the table as standing proposals this week, and the step
+        # (if any) whose standing proposal a side answered: event index + 1, 0 for none
+        self.tabled = {side: np.zeros((w + 1, s), dtype=np.int16) for side in ("us", "cn")}
+        self.answered_step = {side: np.zeros((w + 1, s), dtype=np.int16)
+                              for side in ("us", "cn")}
         self.runner_up = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
         self.margin = {side: np.zeros((w + 1, s), dtype=np.float32) for side in ("us", "cn")}
         self.terms = {side: np.zeros((w + 1, len(TERM_NAMES), s), dtype=np.float32)
@@ -162,6 +167,12 @@ class Recorder:
             self.moves[gov.side][t] = choice
             self.args[gov.side][t] = gov.choice_arg[:s]
             self.scripted[gov.side][t] = gov.scripted[:s]
+            week = self.model.week
+            self.tabled[gov.side][t] = np.where(gov.standing_week[:s] == week,
+                                                gov.standing_event[:s] + 1, 0)
+            on_standing = (gov.answer[:s] != 0) & (gov.answer_target[:s] == 2)
+            self.answered_step[gov.side][t] = np.where(on_standing,
+                                                       gov.rival.standing_event[:s] + 1, 0)
             self.answers[gov.side][t] = gov.answer[:s]
             self.answer_gain[gov.side][t] = gov.answer_gain[:s]
             eu = gov.eu[:, :s]
@@ -302,6 +313,8 @@ class Recorder:
             frame[f"{side}_move_arg"] = self.args[side].ravel()
             event_names = np.array(["", *m.events.ids, "player"])  # PLAYER = -1: last
             frame[f"{side}_event"] = event_names[self.scripted[side].ravel()]
+            frame[f"{side}_tabled"] = event_names[self.tabled[side].ravel()]
+            frame[f"{side}_answered_step"] = event_names[self.answered_step[side].ravel()]
             frame[f"{side}_runner_up"] = pd.Categorical(
                 move_names[self.runner_up[side].ravel() + 1])
             frame[f"{side}_margin"] = self.margin[side].ravel()

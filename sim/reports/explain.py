@@ -16,6 +16,7 @@ the recorded paths holds the decisions of week ``t - 1`` and the state at its en
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 from sim.experiments.ensemble import BATCH_RUNS, split_per_model
 from sim.io.calibrated import CalibratedSet
 from sim.io.scenario import Scenario
+from sim.model.config import EventSpec
 from sim.model.decision import CONSTANT_TERMS, TERM_NAMES
 from sim.model.model import BLOCK, TradeWarModel
 from sim.model.moves import INDEX, MOVES
@@ -153,23 +155,51 @@ def reasons(row: pd.Series, side: str, top: int = 2) -> str:
 
 
 def answer_sentence(row: pd.Series, side: str) -> str | None:
-    """The side's answer to the rival's proposal this week, if it gave one."""
+    """The side's answer to the rival's proposal this week, if it gave one, naming the
+    scenario step when the proposal is one standing on the table."""
     answer = str(row.get(f"{side}_answer", "") or "")
     if answer not in ("accept", "reject"):
         return None
     who, rival = SIDE_NAMES[side], ADJECTIVE[RIVAL_OF[side]]
+    step = str(row.get(f"{side}_answered_step", "") or "")
+    what = (f"the {rival} proposal standing on the table (scenario step '{step}')" if step
+            else f"the {rival} proposal")
     gain = float(row[f"{side}_answer_gain"])
     if answer == "accept":
         if gain >= 0:
             why = f"gain {gain:+.1f} weeks of pain over holding out"
         else:
             why = f"although it would lose {-gain:.1f} weeks of pain against holding out"
-        return f"{who} accepts the {rival} proposal ({why})."
+        return f"{who} accepts {what} ({why})."
     if gain <= 0:
         why = f"it would lose {-gain:.1f} weeks of pain by accepting"
     else:
         why = f"although accepting would gain it {gain:+.1f} weeks of pain"
-    return f"{who} turns down the {rival} proposal ({why})."
+    return f"{who} turns down {what} ({why})."
+
+
+def tabled_sentence(row: pd.Series, side: str,
+                    events: Sequence[EventSpec] = ()) -> str | None:
+    """The scenario step the side put on the table this week as a standing proposal, if
+    any: a policy beside the side's own move, not in its place (a ``proposed`` event does
+    not take the agent's move slot)."""
+    step = str(row.get(f"{side}_tabled", "") or "")
+    if not step:
+        return None
+    event = next((e for e in events if e.id == step), None)
+    forced = event is not None and event.mode == "forced"
+    how = (f"forced by the scenario step '{step}'" if forced
+           else f"proposed by the scenario step '{step}', and taken")
+    what = "a standing proposal"
+    if event is not None:
+        if event.package is not None:
+            arg = next((i for i, k in enumerate(PACKAGES) if k.name == event.package), -1)
+        else:
+            arg = event.level if event.level is not None else -1
+        words = describe_move(side, event.move, arg).removeprefix(SIDE_NAMES[side] + " ")
+        what += f" (it {words})"
+    return (f"{SIDE_NAMES[side]} also puts {what} on the table ({how}); it stays there, "
+            "beside the side's own moves, until it is accepted or withdrawn.")
 
 
 def _size(x: float) -> str:
@@ -181,14 +211,18 @@ def _signed(x: float) -> str:
     return ("+" if x >= 0 else "-") + _size(x)
 
 
-def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None) -> str:
+def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None,
+                  events: Sequence[EventSpec] = ()) -> str:
     """One side's answer and move in one week, with its reasons (``modes``: event id ->
-    mode)."""
+    mode), and any scenario step it put on the table as a standing proposal (described
+    from the scenario's ``events``)."""
     move, alt = str(row[f"{side}_move"]), str(row[f"{side}_runner_up"])
     event = str(row.get(f"{side}_event", "") or "")
     said = answer_sentence(row, side)
+    tabled = tabled_sentence(row, side, events)
     if said is not None and move == "hold" and not alt and not event:
-        return said  # a side that signs makes no other move that week
+        # a side that signs makes no other move that week
+        return said if tabled is None else f"{said} {tabled}"
     text = describe_move(side, move, int(row[f"{side}_move_arg"]))
     margin = float(row[f"{side}_margin"])
     alt_words = MOVES[INDEX[alt]].summary if alt else ""
@@ -222,6 +256,8 @@ def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None
     else:
         text += (f", although it rated this {_size(margin)} below the option it passed over "
                  f"(it {alt_words}): a bounded-rationality choice; {reasons(row, side)}.")
+    if tabled is not None:
+        text += " " + tabled
     return text if said is None else f"{said} {text}"
 
 
@@ -243,6 +279,7 @@ def narrate(story: RunStory) -> str:
         quiet = (row["us_move"] == "hold" and row["cn_move"] == "hold"
                  and not _answered(row, "us") and not _answered(row, "cn")
                  and not row.get("us_event", "") and not row.get("cn_event", "")
+                 and not row.get("us_tabled", "") and not row.get("cn_tabled", "")
                  and row["channel"] == before["channel"]
                  and np.isclose(row["us_tariff"], before["us_tariff"])
                  and np.isclose(row["cn_tariff"], before["cn_tariff"]))
@@ -264,7 +301,7 @@ def narrate(story: RunStory) -> str:
         date = start + dt.timedelta(weeks=week)
         lines.append(f"Week {week} ({date:%d %b %Y}):")
         for side in ("us", "cn"):
-            lines.append("  " + week_sentence(row, side, modes))
+            lines.append("  " + week_sentence(row, side, modes, sc.events))
         lines.append("  " + _state_change(before, row))
     return "\n".join(lines)
 

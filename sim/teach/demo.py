@@ -229,7 +229,7 @@ def this_week(model: LiveRun) -> str:
     modes = {e.id: e.mode for e in model.config.events}
     date = model.start + dt.timedelta(weeks=t - 1)
     lines = [f"Week {t} ({date:%d %b %Y}):"]
-    lines += [week_sentence(row, side, modes) for side in ("us", "cn")]
+    lines += [week_sentence(row, side, modes, model.config.events) for side in ("us", "cn")]
     lines.append(_state_change(before, row))
     return "\n".join(lines)
 

@@ -257,7 +257,8 @@ class Game:
             verb = "accepts" if answer == "accept" else "turns down"
             mine = f"You: {SIDE_NAMES[me]} {verb} {SIDES[rival]}'s proposal"
             move = answer
-        theirs = week_sentence(row, rival, {e.id: e.mode for e in m.config.events})
+        events = m.config.events
+        theirs = week_sentence(row, rival, {e.id: e.mode for e in events}, events)
         their_answer = str(row.get(f"{rival}_answer", ""))
         if their_answer in ("accept", "reject"):
             theirs += (f" {SIDE_NAMES[rival]} "
