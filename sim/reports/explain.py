@@ -29,6 +29,7 @@ from sim.model.config import EventSpec
 from sim.model.decision import CONSTANT_TERMS, TERM_NAMES
 from sim.model.model import BLOCK, TradeWarModel
 from sim.model.moves import INDEX, MOVES
+from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.packages import PACKAGES
 
 SIDE_NAMES = {"us": "The US", "cn": "China"}
@@ -193,7 +194,7 @@ def tabled_sentence(row: pd.Series, side: str,
     what = "a standing proposal"
     if event is not None:
         if event.package is not None:
-            arg = next((i for i, k in enumerate(PACKAGES) if k.name == event.package), -1)
+            arg = PACKAGE_INDEX.get(event.package, -1)
         else:
             arg = event.level if event.level is not None else -1
         words = describe_move(side, event.move, arg).removeprefix(SIDE_NAMES[side] + " ")
@@ -214,8 +215,10 @@ def _signed(x: float) -> str:
 def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None,
                   events: Sequence[EventSpec] = ()) -> str:
     """One side's answer and move in one week, with its reasons (``modes``: event id ->
-    mode), and any scenario step it put on the table as a standing proposal (described
-    from the scenario's ``events``)."""
+    mode, by default read from ``events``), and any scenario step it put on the table as a
+    standing proposal (described from the scenario's ``events``)."""
+    if modes is None:
+        modes = {e.id: e.mode for e in events}
     move, alt = str(row[f"{side}_move"]), str(row[f"{side}_runner_up"])
     event = str(row.get(f"{side}_event", "") or "")
     said = answer_sentence(row, side)

@@ -226,10 +226,9 @@ def this_week(model: LiveRun) -> str:
                 "(or play a move) to advance one week.")
     paths = model.recorder.paths_frame()
     row, before = paths.iloc[t], paths.iloc[t - 1]
-    modes = {e.id: e.mode for e in model.config.events}
     date = model.start + dt.timedelta(weeks=t - 1)
     lines = [f"Week {t} ({date:%d %b %Y}):"]
-    lines += [week_sentence(row, side, modes, model.config.events) for side in ("us", "cn")]
+    lines += [week_sentence(row, side, events=model.config.events) for side in ("us", "cn")]
     lines.append(_state_change(before, row))
     return "\n".join(lines)
 

@@ -257,8 +257,7 @@ class Game:
             verb = "accepts" if answer == "accept" else "turns down"
             mine = f"You: {SIDE_NAMES[me]} {verb} {SIDES[rival]}'s proposal"
             move = answer
-        events = m.config.events
-        theirs = week_sentence(row, rival, {e.id: e.mode for e in events}, events)
+        theirs = week_sentence(row, rival, events=m.config.events)
         their_answer = str(row.get(f"{rival}_answer", ""))
         if their_answer in ("accept", "reject"):
             theirs += (f" {SIDE_NAMES[rival]} "
