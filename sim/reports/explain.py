@@ -238,7 +238,7 @@ def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None
                      if rated else "; not a move the agent itself could make")
         text += ")."
     elif event:
-        forced = (modes or {}).get(event) == "forced"
+        forced = modes.get(event) == "forced"
         how = "forced by the scenario step" if forced else "proposed by the scenario step"
         text += f" ({how} '{event}'{'' if forced else ', and taken'}"
         if not alt:
@@ -269,7 +269,6 @@ def narrate(story: RunStory) -> str:
     Weeks are numbered as the scenario numbers them (``decision_week``)."""
     p, sc = story.paths, story.scenario
     start = sc.start_date
-    modes = {e.id: e.mode for e in sc.events}
     lines = [f"Run {story.run} of '{sc.name}': outcome {story.row['outcome']}"
              f" (deal signed in week {_week(story.row['deal_week'])}, talks first held in "
              f"week {_week(story.row['first_talks_week'])}).",
@@ -304,7 +303,7 @@ def narrate(story: RunStory) -> str:
         date = start + dt.timedelta(weeks=week)
         lines.append(f"Week {week} ({date:%d %b %Y}):")
         for side in ("us", "cn"):
-            lines.append("  " + week_sentence(row, side, modes, sc.events))
+            lines.append("  " + week_sentence(row, side, events=sc.events))
         lines.append("  " + _state_change(before, row))
     return "\n".join(lines)
 
