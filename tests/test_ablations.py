@@ -432,8 +432,15 @@ def report() -> str:
               "Ruling that out turns the coercion and drafting cases round and shrinks the "
               "complete-information and private-signal gaps. Two cases turn the other "
               "way with the rule on: rivals taken for deeper thinkers, and US cuts without "
-              "bargaining chips, no longer move outcomes (intervals across zero); why is not "
-              "yet examined.",
+              "bargaining chips, no longer move outcomes (intervals across zero). For the "
+              "first, the rule leaves little waiting to trim: the US's value of holding out "
+              "at week 2 is 0.16 weeks of pain with it on, 0.91 off (4,096 runs, seed 11), "
+              "and rivals taken for deeper thinkers trim about a tenth of it either way. For "
+              "the second, the US cuts by week 26 in 85% of runs with the rule on (73% "
+              "off), all of them runs with a deal by then, and a deal sets the layers "
+              "whatever a cut made first gave away; without chips, the cuts that come "
+              "without a deal rise from 0.7% to 7.7% of runs with the rule off, 0.0% to "
+              "0.6% with it on.",
               "", "Nothing was retuned to turn a disagreement round; each is a lead for the "
               "next model change."]
     return "\n".join(lines) + "\n"

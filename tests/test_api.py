@@ -20,15 +20,15 @@ from .conftest import ROOT, SCENARIOS
 BASELINE = SCENARIOS / "baseline.yaml"
 
 
-def test_importing_sim_is_fast_and_loads_no_heavy_library():
-    code = ("import sys, time; t = time.perf_counter(); import sim; "
-            "print(time.perf_counter() - t); "
+def test_importing_sim_loads_no_heavy_library():
+    """``import sim`` stays quick because it loads nothing heavy until a function needs it
+    (what it costs is a measurement, not an assertion)."""
+    code = ("import sys; import sim; "
             "print(sorted(m for m in ('numpy', 'pandas', 'mesa', 'matplotlib', 'scipy') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
-    assert float(out[0]) < 0.3
-    assert out[1] == "[]"
+    assert out[0] == "[]"
 
 
 def test_every_public_name_resolves():

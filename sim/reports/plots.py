@@ -61,9 +61,15 @@ def fan_chart(ax: plt.Axes, fan: dict[str, np.ndarray], start: dt.date,
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.tick_params(axis="x", labelrotation=30)
-    ax.legend(loc="upper right", fontsize=7, title="bands: 50% and 90% of runs",
-              title_fontsize=7, framealpha=0.9)
+    fan_legend(ax)
     ax.grid(alpha=0.3)
+
+
+def fan_legend(ax: plt.Axes) -> None:
+    """The fan chart's legend, under the axes and their date labels, clear of the paths
+    (which fill the whole height); call again after adding a labelled line."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=7,
+              title="bands: 50% and 90% of runs", title_fontsize=7, frameon=False)
 
 
 def outcome_label(name: str) -> str:

@@ -25,7 +25,7 @@ from sim.io.scenario import Scenario, load_scenario
 from sim.model import parameters
 from sim.model.model import TradeWarModel
 from sim.reports.explain import CHANNELS, RunStory, _state_change, narrate, week_sentence
-from sim.reports.plots import SIDE_STYLE, fan_chart, outcome_bars
+from sim.reports.plots import SIDE_STYLE, fan_chart, fan_legend, outcome_bars
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIO_ENV = "TRADEWAR_DEMO_SCENARIO"
@@ -281,7 +281,7 @@ def live_ensemble(scenario_file: str, run: int = 0, overrides: dict[str, float] 
 
 def ensemble_figure(view: EnsembleView, live: LiveRun | None = None) -> Figure:
     """Tariff fan chart of the ensemble (with the live run so far) and outcome shares."""
-    fig = Figure(figsize=(11, 3.8))
+    fig = Figure(figsize=(11, 4.3))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.7, 1]})
     start = view.scenario.start_date
     fan_chart(left, view.fan, start)
@@ -291,7 +291,7 @@ def ensemble_figure(view: EnsembleView, live: LiveRun | None = None) -> Figure:
             left.plot(dates, live.recorder.tariff[side][: live.week + 1, 0], color="black",
                       lw=1.2, ls="--" if side == "cn" else "-")
         left.plot([], [], color="black", lw=1.2, label="this run (US solid, China dashed)")
-        left.legend(loc="lower left", fontsize=7)
+        fan_legend(left)
     left.set_title(f"Tariff paths of {view.runs} runs", fontsize=9)
     outcome_bars(right, view.summary)
     right.set_title(f"Outcome after {view.summary.weeks} weeks ({view.runs} runs)", fontsize=9)
