@@ -300,10 +300,8 @@ def test_mechanism_moves_outcomes_the_way_theory_expects(case: Case):
     base = METRICS[case.metric](_runs(case.base, case.scenario))
     changed = METRICS[case.metric](_runs({**case.base, **case.changed}, case.scenario))
     diff, low, high = paired_difference(changed, base, np.random.default_rng(0))
-    if case.direction > 0:
-        assert low > 0, f"{case.name}: {case.metric} {diff:+.3f} [{low:+.3f}, {high:+.3f}]"
-    else:
-        assert high < 0, f"{case.name}: {case.metric} {diff:+.3f} [{low:+.3f}, {high:+.3f}]"
+    assert _agrees(case, low, high), (f"{case.name}: {case.metric} {diff:+.3f} "
+                                      f"[{low:+.3f}, {high:+.3f}]")
 
 
 def test_deals_still_happen_when_face_never_fades():

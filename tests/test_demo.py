@@ -111,7 +111,7 @@ def test_figures_draw():
     assert len(fig.axes) == 2
 
 
-def test_live_ensemble_is_fast_and_moves_with_the_sliders():
+def test_live_ensemble_is_cached_and_moves_with_the_sliders():
     # Its time is measured, not asserted: `python benchmarks/bench_runs.py --runs 300`
     # (the page must update within about a second); moving a slider back is a cache hit.
     demo._ensemble.cache_clear()
