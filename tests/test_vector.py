@@ -1,12 +1,14 @@
 """The array helpers behind the decision core give numpy's results bit for bit."""
 
+import dataclasses
 import itertools
 
 import numpy as np
 from scipy.special import ndtr
 
+from sim.model.choice import _logit_weights
 from sim.model.decision import TERM_NAMES, Terms
-from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, present, select
+from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, pick, present, select
 
 N = 5000  # above ``vector.SMALL``: the branch-free paths
 
@@ -67,6 +69,44 @@ def test_gather_argmax_cumsum_present():
         assert all(same_bits(r, c) for r, c in zip(rows, np.cumsum(w, axis=0), strict=True))
 
 
+def test_argmax_of_many_options_and_pick():
+    rng = np.random.default_rng(4)
+    many = awkward(rng, (200, N))  # more options than the byte-wide path holds
+    many = np.nan_to_num(many, nan=-np.inf)
+    assert np.array_equal(argmax0(many), many.argmax(axis=0))
+    for rows in (1, 3, 13):
+        a = awkward(rng, (rows, N))
+        index = rng.integers(0, rows, N).astype(np.int8)
+        want = np.take_along_axis(a, index[None, :].astype(np.intp), 0)[0]
+        assert same_bits(pick(a, index), want)
+        assert same_bits(pick(np.asfortranarray(a), index), want)
+
+
+def masked_logit_weights(eu, lam):
+    """The logit weights with every closed move masked, as written before the fast path."""
+    finite = np.isfinite(eu)
+    top = np.where(finite, eu, -np.inf).max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = np.where(finite, eu, 0.0).astype(eu.dtype)
+        z = np.minimum(lam * (z - top), 0.0).astype(eu.dtype)
+        return np.where(finite, np.exp(z), 0.0).astype(eu.dtype)
+
+
+def test_logit_weights_with_and_without_masks():
+    rng = np.random.default_rng(5)
+    eu = rng.standard_normal((3, 10, N)).astype(np.float32) * 4
+    eu[:, 2:5][rng.random((3, 3, N)) > 0.4] = -np.inf  # moves closed in some runs
+    eu[:, 7] = -np.inf  # a move closed everywhere
+    closed = eu.copy()
+    closed[:, :, :20] = -np.inf  # runs with no open move: the masked path is taken
+    lams = (np.float32(3.0), 1e4, (rng.random(N) * 5 + 0.1).astype(np.float32), 0.0,
+            np.where(rng.random(N) > 0.5, 2.0, 0.0).astype(np.float32))
+    for x, lam in itertools.product((eu, closed), lams):
+        w, first = _logit_weights(x, lam)
+        assert same_bits(w, masked_logit_weights(x, lam))
+        assert np.array_equal(first, np.isfinite(x[0]))
+
+
 def test_by_value_is_the_function_bit_for_bit():
     rng = np.random.default_rng(3)
     for dtype in (np.float32, np.float64):
@@ -88,3 +128,21 @@ def test_terms_total_is_the_sum_in_order():
             assert same_bits(got, want)
         else:
             assert got == want
+
+
+def test_term_names_are_the_fields_in_order():
+    # ``Terms.plus`` and ``Terms.blend`` walk TERM_NAMES instead of the dataclass's fields
+    assert tuple(f.name for f in dataclasses.fields(Terms)) == TERM_NAMES
+    rng = np.random.default_rng(6)
+    yes = Terms(**{name: awkward(rng, (N,)) for name in TERM_NAMES})
+    no = Terms(pain=awkward(rng, (N,)), action=0.5)
+    q = rng.random(N).astype(np.float32)
+    with np.errstate(invalid="ignore"):  # inf - inf in the awkward entries
+        mixed = Terms.blend(q, yes, no)
+        for name in TERM_NAMES:
+            a, b = getattr(yes, name), getattr(no, name)
+            assert same_bits(getattr(mixed, name), b + q * (a - b))
+        more = yes.plus(face=1.0, risk=no.pain)
+        assert same_bits(more.face, yes.face + 1.0)
+        assert same_bits(more.risk, yes.risk + no.pain)
+    assert same_bits(more.pain, yes.pain)

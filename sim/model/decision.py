@@ -33,7 +33,7 @@ talks (Slantchev 2003; Kurizaki 2007).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,7 +43,7 @@ from sim.model.agents import Government
 from sim.model.economics import FLOAT, Pain, Posture
 from sim.model.packages import OFFERED_BY_AGENTS, PACKAGES
 from sim.model.transitions import SideState, current, side_effect
-from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, present, select
+from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, pick, present, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -92,7 +92,7 @@ class Terms:
 
     def plus(self, **extra: Array | float) -> Terms:
         """A copy with ``extra`` added to the named terms."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = {name: getattr(self, name) for name in TERM_NAMES}
         for name, add in extra.items():
             values[name] = values[name] + add
         return Terms(**values)
@@ -101,12 +101,12 @@ class Terms:
     def blend(q: Array, yes: Terms, no: Terms) -> Terms:
         """Expected terms when ``yes`` happens with probability ``q``, else ``no``."""
         out = {}
-        for f in fields(Terms):
-            a, b = getattr(yes, f.name), getattr(no, f.name)
+        for name in TERM_NAMES:
+            a, b = getattr(yes, name), getattr(no, name)
             if isinstance(a, float) and isinstance(b, float) and a == b:
-                out[f.name] = a  # a constant term needs no mixing
+                out[name] = a  # a constant term needs no mixing
             else:
-                out[f.name] = b + q * (a - b)
+                out[name] = b + q * (a - b)
         return Terms(**out)
 
 
@@ -426,12 +426,12 @@ class WeekContext:
         sd = np.maximum(noise, FLOAT(1e-6)) if isinstance(noise, np.ndarray) else max(noise, 1e-6)
         approves, everywhere = self._approving_subsets(me)
         odds: dict[int, Array] = {}  # groups that judge alike have the same gain array
-        for group, gain in zip(me.constituencies, gains, strict=True):
+        for gain in gains:
             if id(gain) not in odds:
-                # a group that judges relief alone gains a function of each run's posture,
-                # which takes few values across runs: its odds are worked out once a value
-                relief = group.spec.judges == ("relief",)
-                odds[id(gain)] = by_value(ndtr, gain / sd) if relief else ndtr(gain / sd)
+                # a group's gain is a function of each run's posture and face stock, which
+                # take few values across runs (a face stock moves only with the week's
+                # discrete events): its odds are worked out once a value
+                odds[id(gain)] = by_value(ndtr, gain / sd)
         # Every subset of approving groups at once (subset ``mask`` at row ``mask``: group g
         # approves where bit g is set), built group by group so that each subset's chance
         # is the product of its groups' odds taken in group order.
@@ -758,8 +758,7 @@ class WeekContext:
         key = ("own_time", me.side, level)
         if key not in self._cache:
             t = self.concession_times(me, self.demand(me.rival, level), level=level)
-            self._cache[key] = np.take_along_axis(
-                t, me.type_index[None, :].astype(np.intp), 0)[0]
+            self._cache[key] = pick(t, me.type_index)
         return self._cache[key]  # type: ignore[return-value]
 
     def _demand_worth(self, me: Government, level: int) -> Array:
@@ -836,7 +835,7 @@ class WeekContext:
         # a type that expects to concede soon pays for the commitment; one that would
         # hold out anyway pays little: so commitments signal resolve (lit-fearon1997)
         self._cache[("commit_types", me.side, _tag(added))] = by_type
-        cost = np.take_along_axis(by_type, me.type_index[None, :].astype(np.intp), 0)[0]
+        cost = pick(by_type, me.type_index)
         before = self.attrition(rival)
         after = self.attrition(rival, scale, tag=f"commit:{_tag(added)}")
         value = self.leverage(me, (before - after)[None, :])
@@ -933,7 +932,7 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
     runs, -inf where unavailable) with precision ``lam``, or the best move."""
     finite = np.isfinite(eu)
     if best_response:
-        return eu.argmax(axis=0)
+        return argmax0(eu)
     open_ = Mask(finite, eu.dtype)
     top = select(open_, eu, -np.inf).max(axis=0)
     if isinstance(lam, np.ndarray) or lam > 0:  # per run: at 0 the weights are all 1

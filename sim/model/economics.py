@@ -128,6 +128,9 @@ class Economy:
                        "yuan": p["ntm.yuan.own_cost"],
                        "treasuries": p["ntm.treasuries.own_cost"],
                        "export_controls": p["ntm.export_controls.target_pain"]}
+        # the measures that cost anything in some run, in order (the rest add nothing)
+        self._us_ntm_on = [(name, c) for name, c in self.us_ntm.items() if np.any(c)]
+        self._cn_ntm_on = [(name, c) for name, c in self.cn_ntm.items() if np.any(c)]
 
     def trade(self, tariff: Array, base: float, eps: float,
               m0: float) -> tuple[Array, Array, Array, Array]:
@@ -187,12 +190,10 @@ class Economy:
         farm_us = self.soy * tools["farm_diversion"] * keep_cn * self.va_us
         us = (self.pt * cs_us + exp_us + farm_us) / self.us_gdp
         cn = (self.pt * cs_cn + exp_cn) / self.cn_gdp
-        for name, cost in self.us_ntm.items():
-            if np.any(cost):
-                us = us + cost * tools[name]
-        for name, cost in self.cn_ntm.items():
-            if np.any(cost):
-                cn = cn + cost * tools[name]
+        for name, cost in self._us_ntm_on:
+            us = us + cost * tools[name]
+        for name, cost in self._cn_ntm_on:
+            cn = cn + cost * tools[name]
         cn = cn * (1.0 - self.absorbed)  # stimulus buffers China's pain
         return Pain(us=us, cn=cn, us_revenue=rev_us / self.us_gdp,
                     cn_revenue=rev_cn / self.cn_gdp,
