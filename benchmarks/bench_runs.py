@@ -6,8 +6,8 @@ the ratio to running the same model one run at a time.
 
 By default every run uses the declared parameter defaults (``--fixed-parameters``); with
 ``--calibrated`` each run draws its assumption-only parameters from the shipped calibrated
-set, as ``tradewar run`` does by default (runs that draw different forecast depths or
-outlast rules advance in models of their own, ``sim.experiments.ensemble``).
+set, as ``tradewar run`` does by default (runs that draw different forecast depths advance
+in models of their own, ``sim.experiments.ensemble``).
 
 Runs in this process on one core (the machine has two; nothing here uses the second).
 Prints a table; targets (issue 2): 100,000 runs x 52 weeks in <= 10 s, and >= 50x the

@@ -739,7 +739,8 @@ class WeekContext:
                 return self._cache[key]  # type: ignore[return-value]
             k = self.demand(me, level)
             share = self.rival_share(me, k, level, rival_face_scale, gap_shift)
-            if self.p["decision.outlast"]:
+            outlast = self.p["decision.outlast"]  # for all runs, or one flag per run
+            if np.any(outlast):
                 # waiting pays only against a rival type that would fold before ``me``
                 # would: the side that would give in first concedes at once (Abreu & Gul
                 # 2000; the war of attrition's weaker side), both forecast a level down
@@ -747,7 +748,10 @@ class WeekContext:
                 times = self.concession_times(me.rival, k, rival_face_scale, gap_shift,
                                               level - 1)
                 mine = self.own_concession_time(me, level - 1)
-                share = select((times < mine[None, :]) | (times <= 0.0), share, 0.0)
+                waits = (times < mine[None, :]) | (times <= 0.0)
+                if isinstance(outlast, np.ndarray):  # the runs that hold out otherwise
+                    waits |= (outlast < 0.5)[None, :]
+                share = select(waits, share, 0.0)
             self._cache[key] = (me.belief * share).sum(axis=0) * self._demand_worth(me, level)
         return self._cache[key]  # type: ignore[return-value]
 

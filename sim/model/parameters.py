@@ -494,8 +494,8 @@ def resolve(overrides: Mapping[str, float | np.ndarray] | None = None, *,
 
 
 PER_MODEL: frozenset[str] = frozenset({
-    "decision.best_response", "decision.outlast", "decision.reasoning_level",
-    "decision.hierarchy_tau", "channel.back_channel", "deal.pause_weeks"})
+    "decision.best_response", "decision.reasoning_level", "decision.hierarchy_tau",
+    "channel.back_channel", "deal.pause_weeks"})
 """Parameters that decide which computations a week runs (the decision rule, the depth of
 the forecast and the weights of its levels, whether the back channel exists, the length of
 a pause, which keys the week's terms), not only the values they work on: they hold one
