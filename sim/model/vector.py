@@ -46,14 +46,16 @@ def select(cond: Array | Mask, a: Array | float, b: Array | float) -> Array:
     """``numpy.where(cond, a, b)`` for a boolean ``cond`` (or a ``Mask``) and float
     operands, the same array bit for bit (same values, dtype and shape), computed without
     branching."""
-    dtype = np.result_type(a, b)
     if type(cond) is Mask:
+        dtype = np.result_type(a, b)
         if cond.bits is None or dtype != cond.dtype:
             return select(cond.cond, a, b)
         mask = cond.bits
     else:
-        if (dtype.kind != "f" or not isinstance(cond, np.ndarray) or cond.dtype != np.bool_
-                or cond.size < SMALL or dtype.itemsize not in _BITS):
+        if not isinstance(cond, np.ndarray) or cond.size < SMALL or cond.dtype != np.bool_:
+            return np.where(cond, a, b)  # small arrays first: the check costs least
+        dtype = np.result_type(a, b)
+        if dtype.kind != "f" or dtype.itemsize not in _BITS:
             return np.where(cond, a, b)
         mask = cond.astype(_BITS[dtype.itemsize])
         if type(a) is float and a == 0.0 and math.copysign(1.0, a) > 0:
