@@ -6,8 +6,7 @@ import itertools
 import numpy as np
 from scipy.special import ndtr
 
-from sim.model.choice import _logit_weights
-from sim.model.decision import TERM_NAMES, Terms
+from sim.model.decision import TERM_NAMES, Terms, logit_weights
 from sim.model.vector import Mask, argmax0, by_value, cumulative_rows, gather, pick, present, select
 
 N = 5000  # above ``vector.SMALL``: the branch-free paths
@@ -102,9 +101,7 @@ def test_logit_weights_with_and_without_masks():
     lams = (np.float32(3.0), 1e4, (rng.random(N) * 5 + 0.1).astype(np.float32), 0.0,
             np.where(rng.random(N) > 0.5, 2.0, 0.0).astype(np.float32))
     for x, lam in itertools.product((eu, closed), lams):
-        w, first = _logit_weights(x, lam)
-        assert same_bits(w, masked_logit_weights(x, lam))
-        assert np.array_equal(first, np.isfinite(x[0]))
+        assert same_bits(logit_weights(x, lam, axis=1), masked_logit_weights(x, lam))
 
 
 def test_by_value_is_the_function_bit_for_bit():

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import TYPE_Z, Government
-from sim.model.decision import FLOAT, Terms, WeekContext, logit_choice, sigmoid
+from sim.model.decision import FLOAT, Terms, WeekContext, logit_choice, logit_weights, sigmoid
 from sim.model.moves import ANSWERS, INDEX, MOVES, priced, proposal_terms
-from sim.model.vector import Mask, pick, select
+from sim.model.vector import pick, select
 
 if TYPE_CHECKING:
     from sim.model.model import TradeWarModel
@@ -117,11 +117,11 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         # move that is not open has no weight: its utility is -inf)
         eu = actor.eu[None, :, :] + actor.type_face
         eu -= actor.face_terms[None, :, :]
-        w, finite_first = _logit_weights(eu, lam)
+        w = logit_weights(eu, lam, axis=1)
         chosen = actor.choice.astype(np.intp)
         p_move = np.stack([pick(w[k], chosen) for k in range(len(TYPE_Z))])
         p_move = p_move / np.maximum(w.sum(axis=1), 1e-30)
-        menu = np.maximum(finite_first.sum(axis=0), 1)
+        menu = np.maximum(np.isfinite(eu[0]).sum(axis=0), 1)
         p_move = (1.0 - eps) * p_move + eps / menu
         free = actor.scripted == 0
         like = like * select(free[None, :], p_move, 1.0)
@@ -151,32 +151,6 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         else:
             for _ in model.governments:
                 model.normal()  # keep the random stream in step whatever happens
-
-
-def _logit_weights(eu: Array, lam: float | Array) -> tuple[Array, Array]:
-    """Unnormalised logit weights of the moves (types x moves x runs, 0 where a move is
-    not open, i.e. its utility is not finite), each relative to the best open move, and
-    which moves are open for the first type (moves x runs)."""
-    top = eu.max(axis=1, keepdims=True)
-    positive = bool(np.all(np.asarray(lam) > 0)) and bool(np.all(np.isfinite(lam)))
-    if positive and bool(np.isfinite(top).all()):
-        # with a finite best move in every run, a closed move (-inf) gives -inf all the
-        # way to a weight exp(-inf) = 0: the same weights as masking, without the masks
-        with np.errstate(invalid="ignore", over="ignore"):
-            z = np.subtract(eu, top)
-            np.multiply(lam, z, out=z)
-            np.minimum(z, 0.0, out=z)
-            return np.exp(z, out=z), np.isfinite(eu[0])
-    finite = np.isfinite(eu)
-    open_ = Mask(finite, eu.dtype)
-    top = select(open_, eu, -np.inf).max(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", over="ignore"):
-        # (where a move is not open, ``z`` is never read: its weight is 0)
-        z = select(open_, eu, 0.0)
-        np.subtract(z, top, out=z)
-        np.multiply(lam, z, out=z)
-        np.minimum(z, 0.0, out=z)
-        return select(open_, np.exp(z, out=z), 0.0), finite[0]
 
 
 __all__ = ["ACCEPT", "ANSWERS", "REJECT", "answer", "choose", "update_beliefs"]

@@ -937,12 +937,8 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
     finite = np.isfinite(eu)
     if best_response:
         return argmax0(eu)
-    open_ = Mask(finite, eu.dtype)
-    top = select(open_, eu, -np.inf).max(axis=0)
     if isinstance(lam, np.ndarray) or lam > 0:  # per run: at 0 the weights are all 1
-        # (where a move is not open, ``z`` is never read: its weight is 0)
-        z = lam * (select(open_, eu, 0.0) - top)
-        w = select(open_, np.exp(np.minimum(z, 0.0)), 0.0)
+        w = logit_weights(eu, lam, axis=0)
     else:
         w = finite.astype(FLOAT)
     cum = cumulative_rows(w)
@@ -955,6 +951,30 @@ def logit_choice(eu: Array, lam: float, best_response: bool, u: Array) -> Array:
     if bad.any():
         choice[bad] = eu[:, bad].argmax(axis=0)
     return choice
+
+
+def logit_weights(eu: Array, lam: float | Array, axis: int) -> Array:
+    """Unnormalised logit weights exp(lambda (EU - best)) of the moves along ``axis``, 0
+    where a move is not open (its utility is not finite)."""
+    top = eu.max(axis=axis, keepdims=True)
+    positive = bool(np.all(np.asarray(lam) > 0)) and bool(np.all(np.isfinite(lam)))
+    if positive and bool(np.isfinite(top).all()):
+        # with a finite best move everywhere, a closed move (-inf) gives -inf all the way
+        # to a weight exp(-inf) = 0: the same weights as masking, without the masks
+        with np.errstate(invalid="ignore", over="ignore"):
+            z = np.subtract(eu, top)
+            np.multiply(lam, z, out=z)
+            np.minimum(z, 0.0, out=z)
+            return np.exp(z, out=z)
+    open_ = Mask(np.isfinite(eu), eu.dtype)
+    top = select(open_, eu, -np.inf).max(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # (where a move is not open, ``z`` is never read: its weight is 0)
+        z = select(open_, eu, 0.0)
+        np.subtract(z, top, out=z)
+        np.multiply(lam, z, out=z)
+        np.minimum(z, 0.0, out=z)
+        return select(open_, np.exp(z, out=z), 0.0)
 
 
 def choice_probabilities(eu: Array, lam: float) -> Array:
