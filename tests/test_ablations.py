@@ -13,6 +13,7 @@ goes away, so the record stays true.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ import pytest
 
 from sim.experiments.compare import paired_difference
 from sim.experiments.ensemble import Ensemble, run_ensemble
-from sim.io.calibrated import load_calibrated_set
+from sim.io.calibrated import CalibratedSet, load_calibrated_set
 from sim.io.scenario import load_scenario
 from sim.model.parameters import defaults
 
@@ -283,50 +284,37 @@ CASES = (
 _CACHE: dict[tuple, Ensemble] = {}
 
 
-def _runs(overrides: dict[str, float], scenario_name: str = "baseline") -> Ensemble:
-    key = (scenario_name, *sorted(overrides.items()))
+def _runs(overrides: dict[str, float], scenario_name: str = "baseline",
+          shipped: bool = False) -> Ensemble:
+    """The case's ensemble at the declared defaults; ``shipped``: on the calibrated set, as
+    ``tradewar run`` draws it (each run takes the assumption-only parameters of one point
+    of the set, the same point in every ensemble of the same seed, so pairs stay paired,
+    and ``overrides`` replace the drawn values)."""
+    key = (scenario_name, shipped, *sorted(overrides.items()))
     if key not in _CACHE:
         scenario = load_scenario(SCENARIOS / f"{scenario_name}.yaml")
         _CACHE[key] = run_ensemble(scenario, runs=RUNS, seed=SEED, overrides=overrides,
-                                   path_sample=0)
+                                   path_sample=0,
+                                   calibrated=_calibrated_set() if shipped else None)
     return _CACHE[key]
 
 
-_SHIPPED: dict[tuple, Ensemble] = {}
-
-
-def _shipped(overrides: dict[str, float], scenario_name: str = "baseline") -> Ensemble:
-    """``_runs`` on the calibrated set, as ``tradewar run`` draws it: each run takes the
-    assumption-only parameters of one point of the set (the same point in every ensemble
-    of the same seed, so pairs stay paired), and ``overrides`` replace the drawn values."""
-    key = (scenario_name, *sorted(overrides.items()))
-    if key not in _SHIPPED:
-        scenario = load_scenario(SCENARIOS / f"{scenario_name}.yaml")
-        _SHIPPED[key] = run_ensemble(scenario, runs=RUNS, seed=SEED, overrides=overrides,
-                                     path_sample=0, calibrated=load_calibrated_set())
-    return _SHIPPED[key]
+@cache
+def _calibrated_set() -> CalibratedSet:
+    return load_calibrated_set()
 
 
 def _already_drawn(ensemble: Ensemble, changed: dict[str, float]) -> float:
-    """Share of a calibrated ensemble's runs whose point already holds every value of
-    ``changed`` that the set draws (0 if the set draws none of them)."""
-    cal = load_calibrated_set()
-    points = ensemble.runs["parameter_point"].to_numpy(np.int64)
-    drawn = [name for name in changed if name in cal.names]
-    if not drawn:
-        return 0.0
-    same = np.ones(len(points), dtype=bool)
-    for name in drawn:
-        same &= cal.values[points, cal.names.index(name)] == np.float32(changed[name])
+    """Share of an ensemble's runs that already hold every value of ``changed``."""
+    same = np.ones(ensemble.n_runs, dtype=bool)
+    for name, value in changed.items():
+        same &= ensemble.drawn(name).astype(np.float32) == np.float32(value)
     return float(same.mean())
 
 
 def _drew_outlast(ensemble: Ensemble) -> np.ndarray:
-    """Runs of a calibrated ensemble whose point holds the weaker-side rule
-    (``decision.outlast`` = 1)."""
-    cal = load_calibrated_set()
-    rule = cal.values[:, cal.names.index("decision.outlast")]
-    return rule[ensemble.runs["parameter_point"].to_numpy(np.int64)] > 0.5
+    """Runs whose point holds the weaker-side rule (``decision.outlast`` = 1)."""
+    return ensemble.drawn("decision.outlast") > 0.5
 
 
 def _params(case: Case):
@@ -357,9 +345,10 @@ def test_the_squeezes_speed_deals_on_the_calibrated_set(name):
     = 0): their disagreements at the declared defaults are not the rule's alone."""
     case = next(c for c in CASES if c.name == name)
     assert case.disagrees and case.direction > 0
-    base_ens = _shipped(case.base, case.scenario)
+    base_ens = _runs(case.base, case.scenario, shipped=True)
     base = METRICS[case.metric](base_ens)
-    changed = METRICS[case.metric](_shipped({**case.base, **case.changed}, case.scenario))
+    changed = METRICS[case.metric](_runs({**case.base, **case.changed}, case.scenario,
+                                         shipped=True))
     off = ~_drew_outlast(base_ens)
     assert 0.3 < off.mean() < 0.7
     for mine in (np.ones_like(off), off):
@@ -516,8 +505,8 @@ def _shipped_section() -> list[str]:
     rows, turned, lost, already, counts = [], [], [], [], [0, 0]
     share_on = 0.0
     for case in CASES:
-        base_ens = _shipped(case.base, case.scenario)
-        changed_ens = _shipped({**case.base, **case.changed}, case.scenario)
+        base_ens = _runs(case.base, case.scenario, shipped=True)
+        changed_ens = _runs({**case.base, **case.changed}, case.scenario, shipped=True)
         base = METRICS[case.metric](base_ens)
         changed = METRICS[case.metric](changed_ens)
         diff, low, high = paired_difference(changed, base, rng)
@@ -585,7 +574,7 @@ def _furthest_from_default(count: int) -> list[tuple[str, float, float]]:
     """The ``count`` assumptions whose median over the calibrated set lies furthest from
     the declared default, in the set's standard deviations: (name, default, median), the
     median being a value some point holds."""
-    cal = load_calibrated_set()
+    cal = _calibrated_set()
     declared = defaults()
     scored = []
     for j, name in enumerate(cal.names):

@@ -87,6 +87,16 @@ class Ensemble:
         return ("decision noise, the drawn private types and the parameters: "
                 + self.calibrated.describe())
 
+    def drawn(self, name: str) -> np.ndarray:
+        """Each run's value of parameter ``name``: the one its calibrated point holds, or,
+        where the set does not draw it (no set, or set by the scenario or ``--set``), the
+        value every run used."""
+        cal = self.calibrated
+        if cal is not None and name in cal.names and name not in self.overrides:
+            points = self.runs["parameter_point"].to_numpy(np.int64)
+            return cal.values[points, cal.names.index(name)]
+        return np.full(len(self.runs), self.parameters[name], dtype=np.float64)
+
     @property
     def parameters(self) -> dict[str, float]:
         """Every parameter value the runs used (defaults with the scenario's overrides)."""

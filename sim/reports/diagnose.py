@@ -65,7 +65,7 @@ def _drawn_precision(ensemble: Ensemble) -> tuple[float, float, float] | None:
     cal, name = ensemble.calibrated, "decision.rationality"
     if cal is None or name not in cal.names or name in ensemble.overrides:
         return None
-    values = cal.values[ensemble.runs["parameter_point"].to_numpy(), cal.names.index(name)]
+    values = ensemble.drawn(name)
     low, mid, high = np.percentile(values, [5, 50, 95])
     return float(low), float(mid), float(high)
 
