@@ -107,6 +107,23 @@ def test_what_a_user_sets_is_what_runs(baseline, shipped):
     assert "face.acknowledge_size" not in values and len(values) == len(shipped.names) - 1
 
 
+def test_an_ensemble_tells_each_runs_drawn_value(baseline, shipped):
+    """``Ensemble.drawn``: the value of the point each run drew, or where nothing is drawn
+    (no set, or the parameter set by hand) the one value every run used."""
+    held = {"face.acknowledge_size": 0.4}
+    ens = run_ensemble(baseline, runs=300, seed=2, overrides=held, calibrated=shipped,
+                       path_sample=0)
+    rows = shipped.rows(2, np.arange(300))
+    lam = ens.drawn("decision.rationality")
+    assert np.array_equal(lam, shipped.drawn(rows)["decision.rationality"])
+    assert len(np.unique(lam)) > 50
+    assert np.all(ens.drawn("face.acknowledge_size") == 0.4)
+    assert np.all(ens.drawn("trade.us_imports_from_cn")
+                  == BY_NAME["trade.us_imports_from_cn"].default)
+    fixed = run_ensemble(baseline, runs=300, seed=2, path_sample=0)
+    assert np.all(fixed.drawn("decision.rationality") == BY_NAME["decision.rationality"].default)
+
+
 def test_runs_that_must_share_a_model_are_grouped_by_their_values(shipped):
     rows = shipped.rows(3, np.arange(2000))
     groups = split_per_model(shipped.drawn(rows), rows.size)
