@@ -52,6 +52,7 @@ def test_streams_from_several_blocks_draw_as_those_blocks_would():
     ("moves.chips", (1.0, 0.0)),
     ("decision.known_types", (0.0, 1.0)),
     ("decision.outlast", (0.0, 1.0)),  # a flag per run: the holding-out rule
+    ("decision.obstinacy_prior", (0.0, 0.0625)),  # learning how the rival reasons
     ("decision.resolve_sigma", (0.5, 1.0)),
     ("ratification.noise", (0.5, 8.0)),
 ])

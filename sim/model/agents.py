@@ -135,6 +135,9 @@ class Government(mesa.Agent):
         column = 0 if self.types.shape[1] == 1 else np.arange(n)
         self.resolve = self.types[self.type_index, column]  # own type, known to itself
         self.belief = np.repeat(TYPE_PRIOR[:, None], n, axis=1).astype(FLOAT)  # rival's type
+        # weights on the rival's levels of reasoning and, last, on its being obstinate
+        # (levels + 1, runs), where the side learns them (``decision.obstinacy_prior``)
+        self.level_belief: np.ndarray | None = None
         # proposals on the table: from the week's move, and a scenario's standing policy
         self.pending_kind = np.zeros(n, dtype=np.int8)  # 0 none, 1 package, 2 channel, 3 matched
         self.pending_arg = np.full(n, -1, dtype=np.int16)

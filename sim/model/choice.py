@@ -8,7 +8,8 @@ that would have conceded but held out becomes less likely, and so does a type th
 not have made the commitment it made (Fudenberg & Tirole 1986; Fearon 1997; Slantchev
 2003).  An observer allows for mistakes (``decision.tremble``), and learns nothing from
 moves a scenario forced.  Back-channel talks add a private signal of each side's resolve
-(Kurizaki 2007).
+(Kurizaki 2007).  Where ``decision.obstinacy_prior`` is above 0, each side also learns how
+its rival reasons (``update_level_beliefs``; Abreu & Gul 2000).
 """
 
 from __future__ import annotations
@@ -105,8 +106,50 @@ def answer(me: Government, ctx: WeekContext) -> None:
     me.answer_scripted = np.zeros(n, dtype=bool)
 
 
+GIVES_IN = np.zeros(len(MOVES), dtype=bool)
+for _i in (INDEX["step_down_alone"], INDEX["step_down_matched"], INDEX["step_down_private"]):
+    GIVES_IN[_i] = True
+PROPOSES = np.zeros(len(MOVES), dtype=bool)
+for _i in (INDEX["offer"], INDEX["offer_private"]):
+    PROPOSES[_i] = True
+
+
+def update_level_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
+    """Each side's weights on how its rival reasons, after this week: a level of the
+    hierarchy at which the rival would have taken the deal the side holds out for, yet it
+    held out, becomes less likely, and an obstinate rival more so; a rival that gave in
+    (accepted, or stepped down) is not obstinate.  Holding out thus builds a reputation
+    (lit-abreu-gul2000), and a side that waits for a rival who does not come round stops
+    expecting it to (lit-camerer-ho-chong2004).  A proposal is no evidence either way (an
+    obstinate side proposes its own terms); forced moves teach nothing."""
+    eps = model.p["decision.tremble"]
+    lam = ctx.lam
+    for observer in model.governments:
+        weights = observer.level_belief
+        if weights is None:
+            continue
+        actor = observer.rival
+        k = ctx.demand(observer)
+        took = GIVES_IN[actor.choice] | ((actor.answer == ACCEPT) & ~actor.answer_scripted)
+        seen = ((actor.scripted == 0) & ~PROPOSES[actor.choice] & (k >= 0)
+                & (weights[-1] > 0))
+        if not seen.any():
+            continue
+        like = np.empty_like(weights)
+        for lv in range(weights.shape[0] - 1):
+            gaps = ctx.concession_gaps(actor, k, lv)
+            takes = (observer.belief * sigmoid(lam * gaps)).sum(axis=0)
+            like[lv] = np.where(took, takes, 1.0 - takes)
+        like[-1] = np.where(took, 0.0, 1.0)
+        like = (1.0 - eps) * like + 0.5 * eps
+        post = weights * like
+        post = post / np.maximum(post.sum(axis=0, keepdims=True), 1e-30)
+        observer.level_belief = np.where(seen[None, :], post, weights).astype(FLOAT)
+
+
 def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
     """Each side's belief about the rival's type, after this week's answers and moves."""
+    update_level_beliefs(model, ctx)
     eps = model.p["decision.tremble"]
     lam = ctx.lam
     for observer in model.governments:
@@ -153,4 +196,5 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
                 model.normal()  # keep the random stream in step whatever happens
 
 
-__all__ = ["ACCEPT", "ANSWERS", "REJECT", "answer", "choose", "update_beliefs"]
+__all__ = ["ACCEPT", "ANSWERS", "REJECT", "answer", "choose", "update_beliefs",
+           "update_level_beliefs"]

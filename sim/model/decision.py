@@ -122,6 +122,15 @@ def _tag(value: float | Array) -> float | int:
     return id(value) if isinstance(value, np.ndarray) else value
 
 
+def hierarchy_weights(level: int, tau: float) -> tuple[tuple[int, float], ...]:
+    """The Poisson(tau) frequencies of levels 0 .. level - 1, normalised: the levels a
+    side reasoning at ``level`` takes its rival to reason at (the cognitive hierarchy,
+    lit-camerer-ho-chong2004)."""
+    pmf = [math.exp(-tau) * tau**lv / math.factorial(lv) for lv in range(level)]
+    total = sum(pmf)
+    return tuple((lv, w / total) for lv, w in enumerate(pmf))
+
+
 def sigmoid(x: Array) -> Array:
     """Logistic function, overflow-safe."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
@@ -609,10 +618,7 @@ class WeekContext:
         """The levels a side reasoning at ``level`` takes its rival to reason at, with
         their weights: the Poisson(tau) frequencies of levels 0 .. level - 1, normalised
         (the cognitive hierarchy, lit-camerer-ho-chong2004)."""
-        tau = float(self.p["decision.hierarchy_tau"])
-        pmf = [math.exp(-tau) * tau**lv / math.factorial(lv) for lv in range(level)]
-        total = sum(pmf)
-        return tuple((lv, w / total) for lv, w in enumerate(pmf))
+        return hierarchy_weights(level, float(self.p["decision.hierarchy_tau"]))
 
     def rival_share(self, me: Government, k: Array | int, level: int,
                     face_scale: Array | float = 1.0,
@@ -624,8 +630,15 @@ class WeekContext:
         from holding out itself, forecast at level l, the comparison it makes when it
         answers an offer (level-k reasoning: lit-stahl-wilson1995,
         lit-camerer-ho-chong2004)."""
+        # ``me``'s own forecast weighs the levels as it has learned them, where it learns
+        # (``decision.obstinacy_prior``; the rest of its weight is on an obstinate rival,
+        # who does not give in within the horizon); forecasts it ascribes to others keep
+        # the hierarchy's weights
+        learned = me.level_belief if level == self.level else None
         share = None
         for lv, weight in self.hierarchy(level):
+            if learned is not None:
+                weight = learned[lv][None, :]  # type: ignore[assignment]
             part = weight * self._conceded(me.rival, k, face_scale, gap_shift, lv)
             share = part if share is None else share + part
         return share  # type: ignore[return-value]
@@ -672,6 +685,12 @@ class WeekContext:
             return t
         none = k < 0
         return select(none[None, :], np.inf, t) if none.any() else t
+
+    def concession_gaps(self, rival: Government, k: Array | int, level: int) -> Array:
+        """Each type of ``rival``'s gain from taking package ``k`` (per run) now, as a side
+        forecasting it at ``level`` reckons it (K x runs): it takes ``k`` where this is
+        positive."""
+        return self._gap_growth(rival, k, 1.0, 0.0, level)[0]
 
     def _gap_growth(self, rival: Government, k: Array | int, face_scale: Array | float,
                     gap_shift: Array | float, level: int) -> tuple[Array, Array]:

@@ -18,7 +18,7 @@ import numpy as np
 from sim.model.agents import SIDES, SPECS, TYPE_PRIOR, Government, peak_layers
 from sim.model.choice import ACCEPT, REJECT, choose, update_beliefs
 from sim.model.config import ACTORS, RunConfig, ScriptedEvent
-from sim.model.decision import WeekContext
+from sim.model.decision import WeekContext, hierarchy_weights
 from sim.model.economics import FLOAT, Economy, Pain, Posture, elasticity
 from sim.model.events import EventBook
 from sim.model.moves import INDEX, MOVES
@@ -140,6 +140,17 @@ class TradeWarModel(mesa.Model):
                 gov.belief = known if known_types.all() else select(known_types[None, :],
                                                                     known, gov.belief)
         self.governments = (self.us, self.cn)
+        obstinacy = np.asarray(p["decision.obstinacy_prior"], dtype=FLOAT)
+        if np.any(obstinacy > 0):  # sides learn how the rival reasons (lit-abreu-gul2000)
+            levels = hierarchy_weights(int(p["decision.reasoning_level"]),
+                                       float(p["decision.hierarchy_tau"]))
+            weights = np.array([w for _, w in levels], dtype=FLOAT)[:, None]
+            z = np.broadcast_to(obstinacy, (runs,))[None, :]
+            learned = np.concatenate([weights * (1.0 - z), z]).astype(FLOAT)
+            fixed = np.concatenate([np.repeat(weights, runs, axis=1),
+                                    np.zeros((1, runs), dtype=FLOAT)])
+            for gov in self.governments:
+                gov.level_belief = np.where(z > 0, learned, fixed)
         self.channel = np.broadcast_to(np.asarray(p["initial.channel"]), (runs,)
                                        ).astype(np.int8)
         self.truce_left = np.zeros(runs, dtype=np.int16)

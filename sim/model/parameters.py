@@ -260,6 +260,14 @@ PARAMS: tuple[Param, ...] = (
               "calibrated set keeps both). On, deals by week 26 rise (76% -> 87%) and the "
               "coercion cases agree with theory, while two other cases stop moving "
               "(docs/ablations.md, 'The holding-out rule')"),
+    _p("decision.obstinacy_prior", 0.0, "prob", 0, 0.5,
+       "above 0: each side learns how its rival reasons, starting from this chance that "
+       "the rival is obstinate (holds out past every forecast of when it gives in) and the "
+       "hierarchy's weights on its levels for the rest; a level at which the rival would "
+       "have given in, while it held out, loses weight, so holding out builds a "
+       "reputation. 0: the hierarchy's weights stay fixed, as in the model (a switch for "
+       "studying where delay comes from, like decision.known_types)",
+       "lit-abreu-gul2000", "lit-camerer-ho-chong2004"),
     _p("decision.known_types", 0, "flag", 0, 1,
        "1: each side knows the rival's resolve type from the start (complete information, "
        "an ablation of private types and learning)", "lit-fearon1995",
