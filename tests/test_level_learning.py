@@ -111,3 +111,13 @@ def test_learning_unfreezes_complete_information_at_best_response(baseline):
     assert by_26[0].mean() < 0.05
     diff, low, high = paired_difference(by_26[1], by_26[0], np.random.default_rng(0))
     assert low > 0.3, (diff, low, high)
+
+
+def test_runs_record_the_weight_each_side_puts_on_an_obstinate_rival(baseline):
+    on = run_ensemble(baseline, runs=256, seed=2, path_sample=0,
+                      overrides={"decision.obstinacy_prior": Z}).runs
+    off = run_ensemble(baseline, runs=256, seed=2, path_sample=0).runs
+    for column in ("us_belief_cn_obstinate", "cn_belief_us_obstinate"):
+        assert (off[column] == 0).all()
+        assert on[column].between(0, 1).all()
+        assert on[column].std() > 0.05  # learned, run by run, not the prior

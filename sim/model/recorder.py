@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.model.agents import TYPE_NAMES
+from sim.model.agents import TYPE_NAMES, Government
 from sim.model.decision import TERM_NAMES
 from sim.model.events import STATUS_NAMES
 from sim.model.moves import ANSWERS, INDEX, MOVE_NAMES, MOVES
@@ -274,6 +274,7 @@ class Recorder:
             "cn_type": pd.Categorical.from_codes(m.cn.type_index, categories=list(TYPE_NAMES)),
             "us_resolve": m.us.resolve, "cn_resolve": m.cn.resolve,
             "us_belief_cn_hardline": m.us.belief[-1], "cn_belief_us_hardline": m.cn.belief[-1],
+            "us_belief_cn_obstinate": _obstinate(m.us), "cn_belief_us_obstinate": _obstinate(m.cn),
             "failed_at_home": self.failed_deals, "us_failed_at_home": self.failed["us"],
             "cn_failed_at_home": self.failed["cn"], "talks_leaked": self.talk_leaks,
         }
@@ -346,6 +347,14 @@ def diagnostics_table(counts: pd.DataFrame) -> pd.DataFrame:
         out[f"share_{column}"] = np.divide(count, chosen, out=np.zeros(len(out)),
                                            where=chosen > 0)
     return out
+
+
+def _obstinate(gov: Government) -> Array:
+    """Each run's final weight ``gov`` puts on an obstinate rival: 0 unless sides learn
+    how the rival reasons (``decision.obstinacy_prior``)."""
+    if gov.level_belief is None:
+        return np.zeros(gov.n, dtype=np.float32)
+    return gov.level_belief[-1]
 
 
 def _weeks(values: Array) -> Array:
