@@ -446,6 +446,7 @@ class HypothesisResult:
     (``tradewar hypothesis``): ``table``, one row per scenario, and the ``checks``."""
 
     checks: list[Any]
+    overrides: dict[str, float] = field(default_factory=dict)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -457,13 +458,19 @@ class HypothesisResult:
         """The report ``tradewar hypothesis`` prints."""
         from sim.experiments.hypothesis import format_check
 
-        return "\n".join(format_check(c) for c in self.checks)
+        text = "\n".join(format_check(c) for c in self.checks)
+        if self.overrides:
+            held = ", ".join(f"{k}={v:g}" for k, v in self.overrides.items())
+            text += f"\nHeld in both scenarios of every check (--set): {held}"
+        return text
 
 
 def hypothesis(scenarios: Iterable[str | os.PathLike], *, runs: int | None = None,
-               seed: int | None = None, calibrated: Calibrated = True) -> HypothesisResult:
+               seed: int | None = None, overrides: Mapping[str, float] | None = None,
+               calibrated: Calibrated = True) -> HypothesisResult:
     """Check each scenario file's ``hypothesis:`` against its reference scenario: the paired
     difference of its metric, a 95% interval and the verdict (``tradewar hypothesis``).
+    ``overrides`` hold parameters at a value in both scenarios of every check.
 
     >>> sim.hypothesis(["scenarios/fentanyl_first.yaml"], runs=300).table  # doctest: +SKIP
     """
@@ -477,9 +484,11 @@ def hypothesis(scenarios: Iterable[str | os.PathLike], *, runs: int | None = Non
                                     "(metric, direction, against, why)", 1, "hypothesis")
         reference_scenario(file, scenario)
     _count("runs", runs, 1, 10_000_000)
+    held = _overrides(overrides)
     chosen, cache = _calibrated(calibrated), {}
     return HypothesisResult([check_hypothesis(f, runs=runs, seed=seed, cache=cache,
-                                              calibrated=chosen) for f in files])
+                                              calibrated=chosen, overrides=held)
+                             for f in files], held)
 
 
 @dataclass

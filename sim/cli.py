@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="runs per scenario (default: each scenario's own)")
     hyp.add_argument("--seed", type=_bounded_int(0, 2**63 - 1),
                      help="common seed (default: each scenario's own)")
+    hyp.add_argument("--set", dest="sets", action="append", default=[],
+                     metavar="NAME=VALUE", help="hold a parameter at a value in both "
+                     "scenarios of every check (repeatable)")
     hyp.add_argument("--markdown", type=Path, help="also write the results as a Markdown "
                      "document (docs/hypotheses.md)")
     hyp.add_argument("--readings", type=Path, help="with --markdown: YAML of documented "
@@ -439,6 +442,7 @@ def cmd_hypothesis(args: argparse.Namespace) -> int:
     if args.markdown is not None and not args.markdown.parent.is_dir():
         raise InputError.single(str(args.markdown), "its folder does not exist")
     result = api.hypothesis(args.scenarios, runs=args.runs, seed=args.seed,
+                            overrides=parse_sets(args.sets),
                             calibrated=_calibrated_choice(args))
     checks = result.checks
     print(result.summary())

@@ -290,3 +290,20 @@ def test_markdown_flags_a_stale_reading():
     text = markdown([check], {"s": Reading(scenario="s", verdict="contradicted",
                                            reading="because")}, "cmd")
     assert "### s: inconclusive" in text and "revisit it" in text and "because" in text
+
+
+def test_cli_holds_a_set_parameter_in_both_scenarios(tmp_path, capsys):
+    """``--set`` holds a parameter in the scenario and its reference alike: the check
+    then differs from the plain one, and says what was held."""
+    path = write(tmp_path, GOOD + HYP)
+    argv = ["hypothesis", str(path), "--runs", "200", "--seed", "3", "--fixed-parameters"]
+    assert main(argv) == 0
+    plain = capsys.readouterr().out
+    assert main([*argv, "--set", "decision.obstinacy_prior=0.05"]) == 0
+    held = capsys.readouterr().out
+    assert "Held in both scenarios of every check (--set): decision.obstinacy_prior=0.05" \
+        in held
+    assert held.splitlines()[2] != plain.splitlines()[2]  # the two values differ
+    assert main([*argv, "--set", "decision.no_such=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--set") and "decision.no_such" in err

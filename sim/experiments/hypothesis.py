@@ -18,6 +18,7 @@ paired-bootstrap interval, and gives a verdict:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,12 +162,14 @@ def _against_error(path: str | Path, message: str) -> yamlio.InputError:
 
 def check_hypothesis(path: str | Path, *, runs: int | None = None, seed: int | None = None,
                      cache: Cache | None = None,
-                     calibrated: CalibratedSet | None = None) -> HypothesisCheck:
+                     calibrated: CalibratedSet | None = None,
+                     overrides: Mapping[str, float] | None = None) -> HypothesisCheck:
     """Load a scenario file, run it and its reference with common random numbers (its own
     ``runs`` and ``seed`` unless given) and judge its hypothesis.  ``cache`` keeps the
     ensembles for later checks (the baseline is the usual reference).  ``calibrated``:
     each run draws its parameters from that set (the same point in both scenarios);
-    None: the declared defaults."""
+    None: the declared defaults.  ``overrides`` (``--set``) hold parameters at a value
+    in both scenarios, over the scenario's own and any drawn value."""
     scenario = load_scenario(path)
     hyp = scenario.hypothesis
     if hyp is None:
@@ -181,16 +184,18 @@ def check_hypothesis(path: str | Path, *, runs: int | None = None, seed: int | N
         return HypothesisCheck(scenario.name, None, None, None, None, None, hyp.why, runs,
                                seed, nan, nan, nan, nan, nan, "reference")
     cache = {} if cache is None else cache
-    return evaluate(scenario, _ensemble(scenario, runs, seed, cache, calibrated),
-                    _ensemble(reference, runs, seed, cache, calibrated))
+    held = dict(overrides or {})
+    return evaluate(scenario, _ensemble(scenario, runs, seed, cache, calibrated, held),
+                    _ensemble(reference, runs, seed, cache, calibrated, held))
 
 
 def _ensemble(scenario: Scenario, runs: int, seed: int, cache: Cache,
-              calibrated: CalibratedSet | None) -> Ensemble:
-    key = (scenario.digest(), runs, seed, None if calibrated is None else calibrated.sha256)
+              calibrated: CalibratedSet | None, overrides: dict[str, float]) -> Ensemble:
+    key = (scenario.digest(), runs, seed, None if calibrated is None else calibrated.sha256,
+           *sorted(overrides.items()))
     if key not in cache:
         cache[key] = run_ensemble(scenario, runs=runs, seed=seed, path_sample=0, fan_runs=0,
-                                  calibrated=calibrated)
+                                  calibrated=calibrated, overrides=overrides or None)
     return cache[key]
 
 
