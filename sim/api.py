@@ -191,11 +191,14 @@ class RunResult:
 
 def run(scenario: ScenarioLike, *, runs: int | None = None, seed: int | None = None,
         overrides: Mapping[str, float] | None = None, calibrated: Calibrated = True,
-        paths_sample: int = PATH_SAMPLE, progress: bool = False) -> RunResult:
+        paths_sample: int = PATH_SAMPLE, progress: bool = False,
+        workers: int = 1) -> RunResult:
     """Run a scenario's Monte-Carlo ensemble (``tradewar run``).
 
     ``runs`` and ``seed`` default to the scenario's; ``overrides`` sets parameters by
-    dotted name (``--set``); ``calibrated`` as in the module docstring.
+    dotted name (``--set``); ``calibrated`` as in the module docstring; ``workers``: local
+    processes for ensembles of more than one batch of 51,200 runs (``--workers``; the
+    results are the same whatever the number).
 
     >>> result = sim.run("scenarios/baseline.yaml", runs=200, seed=1)
     >>> len(result.runs)
@@ -207,9 +210,10 @@ def run(scenario: ScenarioLike, *, runs: int | None = None, seed: int | None = N
     _count("runs", runs, 1, 10_000_000)
     _count("seed", seed, 0, 2**63 - 1)
     _count("paths-sample", paths_sample, 0, 16_384)
+    _count("workers", workers, 1, 1024)
     ensemble = run_ensemble(loaded, runs=runs, seed=seed, overrides=_overrides(overrides),
                             path_sample=paths_sample, fan_runs=FAN_RUNS, progress=progress,
-                            calibrated=_calibrated(calibrated))
+                            calibrated=_calibrated(calibrated), workers=workers)
     source = None if isinstance(scenario, (Mapping, Scenario)) else str(scenario)
     return RunResult(ensemble, source)
 

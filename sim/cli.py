@@ -240,6 +240,10 @@ def _ensemble_options(parser: argparse.ArgumentParser, out_help: str) -> None:
     _seed_and_set(parser, "ensemble seed", "override a parameter by dotted name (repeatable)")
     parser.add_argument("--out", type=Path, help=out_help)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--workers", type=_bounded_int(1, 1024), default=None,
+                        help="local processes, one per batch of 51,200 runs (default: the "
+                        "cores this process may use); the results are the same whatever "
+                        "the number")
     _parameter_options(parser)
 
 
@@ -361,10 +365,13 @@ def _run(args: argparse.Namespace, scenario, paths_sample: int):
     """``sim.api.run`` with the options of ``run`` and ``diagnose``: ``--runs``, ``--seed``,
     ``--set``, the parameter options, a progress bar unless ``--no-progress``."""
     from sim import api
+    from sim.experiments.executors import usable_cores
 
+    workers = usable_cores() if args.workers is None else args.workers
     result = api.run(scenario, runs=args.runs, seed=args.seed, overrides=parse_sets(args.sets),
                      calibrated=_calibrated_choice(args), paths_sample=paths_sample,
-                     progress=not args.no_progress)  # a bar on a terminal, lines in a log
+                     progress=not args.no_progress,  # a bar on a terminal, lines in a log
+                     workers=workers)
     result.source = str(args.scenario)
     return result
 

@@ -276,29 +276,63 @@ def sum_counts(counts: list[pd.DataFrame]) -> pd.DataFrame:
 def run_ensemble(scenario: Scenario, *, runs: int | None = None, seed: int | None = None,
                  overrides: dict[str, float] | None = None, path_sample: int = PATH_SAMPLE,
                  fan_runs: int = FAN_RUNS, batch_blocks: int = BATCH_BLOCKS,
-                 progress: bool = False, calibrated: CalibratedSet | None = None) -> Ensemble:
+                 progress: bool = False, calibrated: CalibratedSet | None = None,
+                 workers: int = 1) -> Ensemble:
     """Run a scenario's ensemble (its own ``runs`` and ``seed`` unless given).
 
     ``calibrated``: each run draws the parameters the scenario and ``overrides`` leave
     alone from this set (``sim.io.calibrated.load_calibrated_set()``: the shipped one);
-    None: every run uses the declared defaults."""
+    None: every run uses the declared defaults.  ``workers``: batches run side by side in
+    up to that many local processes (``sim.experiments.executors``) where there is more
+    than one batch; the ensemble is the same, run for run, whatever the number."""
     runs = scenario.runs if runs is None else runs
     seed = scenario.seed if seed is None else seed
     merged = {**scenario.overrides, **(overrides or {})}
     resolve(merged)  # fail early on a bad name or value
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     started = time.perf_counter()
-    bar = _progress_bar(len(plan_batches(runs, batch_blocks)) * scenario.weeks, progress)
+    batches = plan_batches(runs, batch_blocks)
+    bar = _progress_bar(len(batches) * scenario.weeks, progress)
     try:
-        results = list(iter_batches(scenario, runs=runs, seed=seed, overrides=merged,
-                                    path_sample=path_sample, fan_runs=fan_runs,
-                                    batch_blocks=batch_blocks,
-                                    on_week=bar.update if bar is not None else None,
-                                    calibrated=calibrated))
+        if workers > 1 and len(batches) > 1:
+            results = _run_in_workers(scenario, seed, batches, merged, path_sample, fan_runs,
+                                      calibrated, min(workers, len(batches)), bar)
+        else:
+            results = list(iter_batches(scenario, runs=runs, seed=seed, overrides=merged,
+                                        path_sample=path_sample, fan_runs=fan_runs,
+                                        batch_blocks=batch_blocks,
+                                        on_week=bar.update if bar is not None else None,
+                                        calibrated=calibrated))
     finally:
         if bar is not None:
             bar.close()
     return assemble(scenario, seed, runs, merged, results, path_sample,
                     time.perf_counter() - started, calibrated)
+
+
+def _run_in_workers(scenario: Scenario, seed: int, batches: list[Batch],
+                    overrides: dict[str, float], path_sample: int, fan_runs: int,
+                    calibrated: CalibratedSet | None, workers: int, bar) -> list[BatchResult]:
+    """Each batch in a worker process; the bar moves a batch's weeks as it finishes."""
+    from concurrent.futures import as_completed
+
+    from sim.experiments.executors import local_pool
+
+    results = []
+    with local_pool(workers) as pool:
+        futures = [pool.submit(run_batch, scenario, seed, batch, overrides, path_sample,
+                               fan_runs, None, calibrated) for batch in batches]
+        try:
+            for future in as_completed(futures):
+                results.append(future.result())
+                if bar is not None:
+                    bar.update(scenario.weeks)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return results
 
 
 def _progress_bar(total: int, enabled: bool):

@@ -17,7 +17,6 @@ import contextlib
 import gc
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim._version import __version__
+from sim.experiments.executors import local_pool
 from sim.experiments.experiment import Experiment, sample
 from sim.experiments.progress import progress_bar
 from sim.experiments.targets import Pattern
@@ -196,16 +196,7 @@ def executor_for(kind: str, workers: int, address: str | None = None) -> Iterato
     """A ``concurrent.futures.Executor``: local processes, or a Dask cluster (at
     ``address``, or a LocalCluster on loopback started here)."""
     if kind == "local":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # forkserver: workers fork from a server that has already imported the model, so
-        # they start fast, without inheriting this process's threads
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.experiments.sweep"])
-        _start_helpers_quietly()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+        with local_pool(workers, preload="sim.experiments.sweep") as pool:
             yield pool
         return
     if kind != "dask":
@@ -234,45 +225,6 @@ def executor_for(kind: str, workers: int, address: str | None = None) -> Iterato
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def _start_helpers_quietly() -> None:
-    """Start multiprocessing's fork server and resource tracker with their standard output
-    and error on /dev/null: they and the workers forked from them outlive a sweep killed
-    outright, and holding the sweep's output open they would keep a pipe (``| tee``, a CI
-    log) from ever closing.  Workers report errors through their futures, not stderr."""
-    from multiprocessing import forkserver, resource_tracker
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        resource_tracker.ensure_running()
-        forkserver.ensure_running()
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, null):
-            os.close(fd)
-
-
-def _watch_parent(pid: int, every: float = 1.0) -> None:
-    """Worker initializer: end this worker soon after the sweep's process ``pid`` is gone
-    (a killed sweep would otherwise leave its workers computing chunks nobody collects)."""
-    import threading
-
-    def watch() -> None:
-        while True:
-            time.sleep(every)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 # --- the sweep ---------------------------------------------------------------------------
