@@ -329,8 +329,7 @@ def _run_in_workers(scenario: Scenario, seed: int, batches: list[Batch],
                 if bar is not None:
                     bar.update(scenario.weeks)
         except BaseException:
-            for future in futures:
-                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)  # the batches not yet started
             raise
     return results
 

@@ -124,6 +124,8 @@ def update_level_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
     obstinate side proposes its own terms); forced moves teach nothing."""
     eps = model.p["decision.tremble"]
     lam = ctx.lam
+    # the runs that learn: a prior above 0 (in a packed model, not every run's)
+    learns = np.asarray(model.p["decision.obstinacy_prior"]) > 0
     for observer in model.governments:
         weights = observer.level_belief
         if weights is None:
@@ -131,8 +133,7 @@ def update_level_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         actor = observer.rival
         k = ctx.demand(observer)
         took = GIVES_IN[actor.choice] | ((actor.answer == ACCEPT) & ~actor.answer_scripted)
-        seen = ((actor.scripted == 0) & ~PROPOSES[actor.choice] & (k >= 0)
-                & (weights[-1] > 0))
+        seen = (actor.scripted == 0) & ~PROPOSES[actor.choice] & (k >= 0) & learns
         if not seen.any():
             continue
         like = np.empty_like(weights)
