@@ -121,7 +121,11 @@ def update_level_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
     (accepted, or stepped down) is not obstinate.  Holding out thus builds a reputation
     (lit-abreu-gul2000), and a side that waits for a rival who does not come round stops
     expecting it to (lit-camerer-ho-chong2004).  A proposal is no evidence either way (an
-    obstinate side proposes its own terms); forced moves teach nothing."""
+    obstinate side proposes its own terms); forced moves teach nothing.  The weights are
+    updated apart from the belief about the rival's type, each level's forecast weighed by
+    that belief as it stands (a joint posterior would need the type update, which uses the
+    rival's own rule, and the forecast, which uses lower levels, to agree on how the rival
+    reasons)."""
     eps = model.p["decision.tremble"]
     lam = ctx.lam
     # the runs that learn: a prior above 0 (in a packed model, not every run's)
