@@ -106,12 +106,11 @@ def answer(me: Government, ctx: WeekContext) -> None:
     me.answer_scripted = np.zeros(n, dtype=bool)
 
 
-GIVES_IN = np.zeros(len(MOVES), dtype=bool)
-for _i in (INDEX["step_down_alone"], INDEX["step_down_matched"], INDEX["step_down_private"]):
-    GIVES_IN[_i] = True
-PROPOSES = np.zeros(len(MOVES), dtype=bool)
-for _i in (INDEX["offer"], INDEX["offer_private"]):
-    PROPOSES[_i] = True
+GIVES_IN = np.array([m.name in ("step_down_alone", "step_down_matched", "step_down_private")
+                     for m in MOVES])
+"""Moves in which a side gives in (by move index), for ``update_level_beliefs``."""
+PROPOSES = np.array([m.name in ("offer", "offer_private") for m in MOVES])
+"""Proposals of a package (by move index): no evidence of how the proposer reasons."""
 
 
 def update_level_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
