@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -702,22 +702,35 @@ def calibrate(targets: str | os.PathLike, out: str | os.PathLike | None = None, 
               points: int = 1000, replicates: int = 32, waves: int = 3, seed: int = 1,
               workers: int = 1, executor: str = "local", address: str | None = None,
               resume: bool = False, progress: bool = False,
-              command: str | None = None) -> CalibrationResult:
+              command: str | None = None,
+              factors: Sequence[str] = ()) -> CalibrationResult:
     """History matching of the assumption-only parameters against a targets file
     (``tradewar calibrate``), into ``out`` (default ``results/calibration``).  The
     folder gets the non-implausible set, also as a calibrated set (``calibrated_set.csv``
     and its provenance, ``command`` recorded in it: default, this call), which
-    ``run(..., calibrated=PATH)`` draws from.
+    ``run(..., calibrated=PATH)`` draws from.  ``factors``: parameters that are not
+    assumption-only, such as a structural switch, to put into the box too, each
+    ``"NAME=V1,V2,..."`` or ``"NAME=LO:HI"`` (``tradewar calibrate --factor``); the report
+    then compares how often the documents' patterns leave each of their values.
 
     >>> cal = sim.calibrate("calibration/targets.yaml", "results/cal", points=200,
     ...                     replicates=8, waves=2)  # doctest: +SKIP
     >>> len(cal.nonimplausible)  # doctest: +SKIP
     """
+    from sim.experiments.calibrate import added_factor, write_set
     from sim.experiments.calibrate import calibrate as history_matching
-    from sim.experiments.calibrate import write_set
     from sim.experiments.sweep import SweepError
     from sim.experiments.targets import load_targets
 
+    added: dict[str, dict] = {}
+    for spec in factors:
+        try:
+            name, factor = added_factor(str(spec))
+        except (KeyError, ValueError) as exc:
+            raise InputError.single("--factor", str(exc.args[0])) from None
+        if name in added:
+            raise InputError.single("--factor", f"{name} is given twice")
+        added[name] = factor
     loaded, scenario = load_targets(targets)
     folder = Path("results") / "calibration" if out is None else Path(out)
     for name, value, hi in (("points", points, 1_000_000), ("replicates", replicates, 100_000),
@@ -730,7 +743,8 @@ def calibrate(targets: str | os.PathLike, out: str | os.PathLike | None = None, 
         result = history_matching(loaded, Path(targets).parent / loaded.scenario, scenario,
                                   folder, points=points, replicates=replicates, waves=waves,
                                   seed=seed, workers=workers, executor=executor,
-                                  address=address, resume=resume, progress=progress)
+                                  address=address, resume=resume, progress=progress,
+                                  added=added)
     except SweepError as exc:
         raise InputError.single(str(folder), str(exc)) from None
     if len(result.nonimplausible):

@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="waves (default 3)")
     cal.add_argument("--seed", type=_bounded_int(0, 2**31 - 1), default=1,
                      help="seed of the Latin hypercube of wave 0 (wave k: seed + k)")
+    cal.add_argument("--factor", action="append", default=[], metavar="NAME=V1,V2|NAME=LO:HI",
+                     help="also put a parameter that is not assumption-only into the box, "
+                     "at listed values or over a range (repeatable), e.g. a structural "
+                     "switch: decision.obstinacy_prior=0,0.05; the report compares how often "
+                     "each value survives")
     _pool_options(cal, "calibration", "folder (default results/calibration)")
     cal.add_argument("--no-progress", action="store_true", help="no progress bar")
     cal.set_defaults(handler=cmd_calibrate)
@@ -517,7 +522,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                replicates=args.replicates, waves=args.waves, seed=args.seed,
                                workers=args.workers, executor=args.executor,
                                address=args.address, resume=args.resume,
-                               progress=not args.no_progress, command=shlex.join(args.argv))
+                               progress=not args.no_progress, command=shlex.join(args.argv),
+                               factors=args.factor)
     except KeyboardInterrupt:
         print(f"interrupted; finished work is kept in {folder}/; run the same command with "
               "--resume to finish the calibration", file=sys.stderr)

@@ -4,6 +4,8 @@ resumes, and reports on the command line."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,6 +66,11 @@ def test_a_small_calibration_rules_points_out_and_samples_around_survivors(refer
     assert (reference.folder / "nonimplausible.parquet").exists()
     text = report(reference)
     assert "wave 0: 200 points" in text and "Non-implausible set" in text
+    # each assumption-only flag's values compared over wave 0
+    assert "Wave 0, by the value of each assumption-only flag:" in text
+    for name, factor in reference.prior.items():
+        if "values" in factor:
+            assert f"\n  {name}\n    = 0 " in text, name
 
 
 def test_same_set_for_two_workers_and_dask(tmp_path, targets, reference):
@@ -129,3 +136,83 @@ def test_a_sweep_resumed_with_other_points_is_refused(tmp_path, baseline):
     with pytest.raises(SweepError, match="its points"):
         run_sweep(exp, short, tmp_path / "s", resume=True,
                   points=points.assign(**{"face.decay": [0.9, 0.97]}))
+
+
+# --- structural choices put into the box (--factor) ---------------------------------------
+
+def test_an_added_factor_is_parsed_into_listed_values_or_a_range():
+    from sim.experiments.calibrate import added_factor
+
+    assert added_factor("decision.obstinacy_prior=0,0.05") == (
+        "decision.obstinacy_prior", {"values": [0.0, 0.05]})
+    assert added_factor(" decision.obstinacy_prior = 0:0.2 ") == (
+        "decision.obstinacy_prior", {"range": [0.0, 0.2]})
+    for spec, reason in (
+            ("decision.obstinacy_prior", "expected NAME=V1,V2 or NAME=LO:HI"),
+            ("decision.obstinacy_priors=0,1", "unknown parameter"),
+            ("decision.rationality=1,2", "is assumption-only and already in the box"),
+            ("decision.obstinacy_prior=0,0.9", "0.9 is outside [0, 0.5]"),
+            ("decision.obstinacy_prior=0.2:0.1", "needs LO < HI"),
+            ("decision.obstinacy_prior=0.05", "at least two different values"),
+            ("decision.obstinacy_prior=0,0", "at least two different values"),
+            ("decision.obstinacy_prior=a,b", "is not V1,V2,... or LO:HI"),
+            ("decision.obstinacy_prior=0,nan", "is outside")):
+        with pytest.raises((KeyError, ValueError), match=re.escape(reason)):
+            added_factor(spec)
+
+
+def test_a_bad_factor_is_refused_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(TARGETS), "--factor", "decision.rationality=1:2",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--factor" in err and "assumption-only" in err and "Traceback" not in err
+    assert main(["calibrate", str(TARGETS), "--factor", "decision.obstinacy_prior=0,0.05",
+                 "--factor", "decision.obstinacy_prior=0:0.1", "--out", str(out)]) == 2
+    assert "given twice" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def with_learning(tmp_path_factory, targets):
+    """A small calibration with the forecasts' learning switch put into the box."""
+    from sim.experiments.calibrate import added_factor
+
+    t, scenario = targets
+    name, factor = added_factor("decision.obstinacy_prior=0,0.05")
+    folder = tmp_path_factory.mktemp("cal") / "learning"
+    return calibrate(t, TARGETS.parent / t.scenario, scenario, folder,
+                     added={name: factor}, **{**SMALL, "waves": 1})
+
+
+def test_an_added_factor_is_sampled_reported_and_drawn_by_runs(with_learning):
+    from sim.experiments.calibrate import write_set
+    from sim.io.calibrated import load_calibrated_set
+
+    name = "decision.obstinacy_prior"
+    first = with_learning.waves[0]
+    # over the Latin hypercube each value meets the same spread of the other parameters
+    assert first[name].value_counts().to_dict() == {0.0: 100, 0.05: 100}
+    text = report(with_learning)
+    assert f"{name} (added)" in text and "decision.outlast\n" in text
+    kept = first["I_max"] <= CUTOFF
+    for value, label in ((0.0, "0"), (0.05, "0.05")):
+        mine = first[name] == value
+        assert f"= {label:<12}   100 points  {kept[mine].mean():6.1%}" in text
+    assert f"{name}: share of wave-0 points not ruled out by each target alone" in text
+    # the set carries the added column, and runs drawing from it get it run by run
+    csv, _ = write_set(with_learning, TARGETS, "test", points=200, replicates=8, waves=1,
+                       seed=1)
+    loaded = load_calibrated_set(csv)
+    assert name in loaded.names and "66 assumption-only parameters and 1 other" in \
+        loaded.describe()
+    assert set(loaded.values[:, loaded.names.index(name)].tolist()) <= {0.0, np.float32(0.05)}
+
+
+def test_a_calibration_resumed_with_other_factors_is_refused(with_learning, targets):
+    from sim.experiments.sweep import SweepError
+
+    t, scenario = targets
+    with pytest.raises(SweepError, match="added other factors"):
+        calibrate(t, TARGETS.parent / t.scenario, scenario, with_learning.folder,
+                  resume=True, **{**SMALL, "waves": 1})

@@ -17,6 +17,11 @@ points (``next_points``).  History matching rather than ABC-SMC: the targets are
 one-sided thresholds on shares (a pattern the history shows, not a value to fit), the
 question is which regions can be ruled out, and it needs no likelihood or distance.
 
+Structural choices the documents might decide between (a switch that is not assumption-only,
+such as ``decision.obstinacy_prior``) can be added to the box (``added``, ``tradewar calibrate
+--factor``); the report then compares, over wave 0's Latin hypercube, how often points with
+each of their values survive: the documents' support for each choice, target by target.
+
 Each wave is a sweep in ``FOLDER/wave_<k>`` (local processes or Dask, progress, resume);
 ``FOLDER/calibration.json`` records the waves as they finish, so a killed calibration
 resumes where it stopped.  Same seed, same non-implausible set, whatever the workers.
@@ -25,7 +30,8 @@ resumes where it stopped.  Same seed, same non-implausible set, whatever the wor
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +39,10 @@ import pandas as pd
 
 from sim.experiments.assumptions import assumption_factors
 from sim.experiments.experiment import Experiment
-from sim.experiments.sweep import point_summary, run_sweep, write_atomic
+from sim.experiments.summary import share
+from sim.experiments.sweep import SweepError, point_summary, run_sweep, write_atomic
 from sim.experiments.targets import TargetsFile, patterns
-from sim.model.parameters import BY_NAME
+from sim.model.parameters import BY_NAME, PER_MODEL
 
 DISCREPANCY = 0.05
 """Model discrepancy, as a standard deviation on a share: the model is not the world, so a
@@ -55,11 +62,55 @@ class Calibration:
     waves: list[pd.DataFrame]  # per wave: parameters, share:<id>, I:<id>, I_max
     targets: TargetsFile
     prior: dict[str, dict]  # the factors of wave 0 (the prior box)
+    added: dict[str, dict] = field(default_factory=dict)  # those not assumption-only
 
     @property
     def nonimplausible(self) -> pd.DataFrame:
         last = self.waves[-1]
         return last[last["I_max"] <= CUTOFF]
+
+
+def added_factor(spec: str) -> tuple[str, dict]:
+    """Parse ``NAME=V1,V2,...`` (listed values) or ``NAME=LO:HI`` (a range) into a factor
+    to add to the prior box; ``ValueError`` with the reason if the name is unknown, already
+    in the box (an assumption-only parameter's range follows the rule of
+    ``sim.experiments.assumptions``, chosen before any fit), or a value is out of range."""
+    name, sep, text = spec.partition("=")
+    name, text = name.strip(), text.strip()
+    if not sep or not name or not text:
+        raise ValueError(f"expected NAME=V1,V2 or NAME=LO:HI, got {spec!r}")
+    if name not in BY_NAME:
+        from sim.model.parameters import check
+
+        check(name, 0.0)  # raises KeyError naming the closest names
+    p = BY_NAME[name]
+    if p.assumption:
+        raise ValueError(f"{name} is assumption-only and already in the box, over the range "
+                         "its rule gives (sim/experiments/assumptions.py); --factor adds "
+                         "parameters that are not")
+    if name in PER_MODEL:
+        raise ValueError(f"{name} decides which computations a model runs and cannot vary "
+                         "from run to run in a calibration's sweep")
+    try:
+        if ":" in text:
+            lo, hi = (float(x) for x in text.split(":"))
+            values = [lo, hi]
+        else:
+            values = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not V1,V2,... or LO:HI of numbers") from None
+    for v in values:
+        if not np.isfinite(v) or not p.lo <= v <= p.hi:
+            raise ValueError(f"{name}: {v:g} is outside [{p.lo:g}, {p.hi:g}] {p.unit}")
+        if p.integer and v != round(v):
+            raise ValueError(f"{name} takes whole numbers; got {v:g}")
+    if ":" in text:
+        if not values[0] < values[1]:
+            raise ValueError(f"{name}: a range LO:HI needs LO < HI, got {text!r}")
+        return name, {"range": values, **({"integer": True} if p.integer else {})}
+    if len(values) < 2 or len(set(values)) != len(values):
+        raise ValueError(f"{name}: list at least two different values, got {text!r}")
+    return name, {"values": values}
 
 
 def implausibility(share: np.ndarray, min_share: float, replicates: int) -> np.ndarray:
@@ -103,17 +154,28 @@ def _reflect(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
 def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder: str | Path,
               *, points: int = 400, replicates: int = 16, waves: int = 3, seed: int = 1,
               workers: int = 1, executor: str = "local", address: str | None = None,
-              resume: bool = False, progress: bool = False) -> Calibration:
-    """Run (or resume) the history matching into ``folder``."""
+              resume: bool = False, progress: bool = False,
+              added: dict[str, dict] | None = None) -> Calibration:
+    """Run (or resume) the history matching into ``folder``; ``added``: factors
+    (``added_factor``) put into the box beside the assumption-only parameters."""
     folder = Path(folder)
     factors = assumption_factors()
+    added = dict(added or {})
+    clash = sorted(set(added) & set(factors))
+    if clash:
+        raise ValueError(f"{clash[0]} is assumption-only and already in the box")
+    factors.update(added)
     pats = patterns(targets, scenario)
     # runs stop after the last target's week: what comes later is never measured
     short = scenario.model_copy(update={"weeks": max(p.week for p in pats)})
     state_path = folder / STATE_FILE
-    state = {"waves": []}
+    state = {"waves": [], "added": added}
     if resume and state_path.exists():
         state = json.loads(state_path.read_text())
+        if state.get("added", {}) != added:
+            was = ", ".join(sorted(state.get("added", {}))) or "none"
+            raise SweepError(f"{folder}: the calibration to resume added other factors "
+                             f"({was}); resume it with the same --factor options")
     elif folder.exists() and any(folder.iterdir()) and not resume:
         raise FileExistsError(f"{folder}: not empty; use --resume to continue")
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,7 +199,7 @@ def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder:
         if len(kept) < 2:
             break  # too few survivors to sample around
         design = next_points(factors, kept, points, seed + k + 1)
-    result = Calibration(folder, frames, targets, factors)
+    result = Calibration(folder, frames, targets, factors, added)
     write_atomic(folder / SET_FILE,
                  lambda p: result.nonimplausible.to_parquet(p, index=False))
     return result
@@ -164,6 +226,7 @@ def write_set(result: Calibration, targets_path: str | Path, command: str, *,
         "targets_file": str(targets_path),
         "targets_sha256": hashlib.sha256(Path(targets_path).read_bytes()).hexdigest(),
         "targets": [t.id for t in result.targets.targets],
+        **({"added": list(result.added)} if result.added else {}),
         "wave": len(result.waves) - 1, "waves": waves, "points_per_wave": points,
         "replicates": replicates, "seed": seed}
     return write_calibrated_set(result.folder, names, final[names].to_numpy(dtype=float),
@@ -185,6 +248,55 @@ def _score(summary: pd.DataFrame, targets: TargetsFile, names: list[str],
     return out.reset_index()
 
 
+def _groups(result: Calibration, name: str) -> list[tuple[str, np.ndarray]]:
+    """Wave 0's points split by the value of factor ``name``: each listed value, or for a
+    range, its lower, middle and upper thirds."""
+    f, column = result.prior[name], result.waves[0][name].to_numpy(dtype=float)
+    if "values" in f:
+        return [(f"{v:g}", column == v) for v in f["values"]]
+    lo, hi = f["range"]
+    cuts = [lo + (hi - lo) * i / 3 for i in range(4)]
+    return [(f"{a:.3g}-{b:.3g}", (column >= a) & ((column < b) if i < 2 else (column <= b)))
+            for i, (a, b) in enumerate(pairwise(cuts))]
+
+
+def _choices(result: Calibration, ok: pd.DataFrame) -> list[str]:
+    """How often wave-0 points survive, by the value of each factor added to the box and of
+    each assumption-only flag: over a Latin hypercube every value meets the same spread of
+    the other parameters, so the difference is the documents' support for one value over
+    another (a 95% Wilson interval on each share)."""
+    first = result.waves[0]
+    kept = (first["I_max"] <= CUTOFF).to_numpy()
+    flags = [n for n, f in result.prior.items() if "values" in f and n not in result.added]
+    names = list(result.added) + flags
+    if not names:
+        return []
+    what = ("each factor added to the box and each assumption-only flag" if result.added
+            else "each assumption-only flag")
+    lines = ["", f"Wave 0, by the value of {what}:",
+             "points, and the share not ruled out (95% interval)"]
+    for name in names:
+        tag = " (added)" if name in result.added else ""
+        lines.append(f"  {name}{tag}")
+        for label, where in _groups(result, name):
+            n, k = int(where.sum()), int(kept[where].sum())
+            if n == 0:
+                lines.append(f"    = {label:<12}     0 points")
+                continue
+            s = share(name, k, n)
+            lines.append(f"    = {label:<12} {n:5d} points  {s.share:6.1%} "
+                         f"[{s.low:.1%}, {s.high:.1%}]")
+    for name in result.added:  # the targets behind the difference
+        groups = _groups(result, name)
+        lines += ["", f"  {name}: share of wave-0 points not ruled out by each target alone",
+                  "    " + " " * 36 + "".join(f"{'= ' + g:>14}" for g, _ in groups)]
+        for t in ok.columns:
+            col = ok[t].to_numpy()
+            lines.append(f"    {t:<36}" + "".join(f"{col[w].mean() if w.any() else 0:14.1%}"
+                                                   for _, w in groups))
+    return lines
+
+
 def report(result: Calibration) -> str:
     """Which targets can be met, alone and together, wave by wave; and which conflict."""
     ids = [t.id for t in result.targets.targets]
@@ -203,6 +315,7 @@ def report(result: Calibration) -> str:
                  if i < j and ok[a].any() and ok[b].any() and both[i, j] == 0]
     lines += ["", "Targets no wave-0 point meets together (each is met alone somewhere):"]
     lines += [f"  {a} + {b}" for a, b in conflicts] or ["  none"]
+    lines += _choices(result, ok)
     final = result.nonimplausible
     last = result.waves[-1]
     met = pd.DataFrame({t.id: last[f"share:{t.id}"] >= t.min_share

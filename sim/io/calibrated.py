@@ -60,6 +60,9 @@ class Provenance(BaseModel):
     targets_file: str = Field(description="the targets file, as given to the command")
     targets_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     targets: list[str] = Field(min_length=1, description="the ids of the targets matched")
+    added: list[str] = Field(default_factory=list,
+                             description="parameters that are not assumption-only, put into "
+                             "the box by --factor (a structural choice the documents weigh)")
     wave: StrictInt = Field(ge=0, description="the wave whose non-implausible points form the set")
     waves: StrictInt = Field(ge=1)
     points_per_wave: StrictInt = Field(ge=1)
@@ -104,7 +107,10 @@ class CalibratedSet:
     def describe(self) -> str:
         """One line for summaries: what the runs drew from."""
         p = self.provenance
-        return (f"each run draws the {len(self.names)} assumption-only parameters from the "
+        other = sum(not BY_NAME[n].assumption for n in self.names)
+        what = f"{len(self.names) - other} assumption-only parameters" + (
+            f" and {other} other{'s' if other > 1 else ''}" if other else "")
+        return (f"each run draws the {what} from the "
                 f"calibrated set ({self.points} points: history matching on "
                 f"{len(p.targets)} targets, wave {p.wave}; {self.path.name})")
 
