@@ -182,11 +182,14 @@ class RunResult:
                        calibrated=self.ensemble.calibrated or False,
                        runs=self.ensemble.n_runs)
 
-    def diagnose(self) -> str:
-        """``tradewar diagnose``'s report: how often each side chose against its margin."""
-        from sim.reports.diagnose import diagnose
+    def diagnose(self, best_response: bool = True, workers: int = 1) -> str:
+        """``tradewar diagnose``'s report: how often each side chose against its margin,
+        and (``best_response``) what the noise does to the outcomes: the same runs again at
+        best response, compared with these (in ``workers`` local processes)."""
+        from sim.reports.diagnose import at_best_response, diagnose
 
-        return diagnose(self.ensemble).text
+        best = at_best_response(self.ensemble, workers) if best_response else None
+        return diagnose(self.ensemble, best).text
 
 
 def run(scenario: ScenarioLike, *, runs: int | None = None, seed: int | None = None,

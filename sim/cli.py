@@ -64,9 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
                           "margin", description="Run a scenario's ensemble and print, per "
                           "side and move, how often it was chosen freely, the share chosen "
                           "although a better option was on the menu, and the mean regret, "
-                          "with a verdict on the consequential moves.")
+                          "with a verdict on the consequential moves; then runs the same "
+                          "runs at best response and shows what the noise does to the "
+                          "outcomes.")
     _ensemble_options(diag, "also write a results directory, as `tradewar run` does, with "
                       "diagnosis.txt (default: none); must not exist")
+    diag.add_argument("--no-best-response", action="store_true",
+                      help="skip the second run at best response (the section on what the "
+                      "noise does to the outcomes)")
     diag.set_defaults(handler=cmd_diagnose)
 
     tgt = sub.add_parser("targets", help="measure the calibration targets: how often runs "
@@ -352,12 +357,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from sim import api
     from sim.experiments.ensemble import PATH_SAMPLE
+    from sim.experiments.executors import usable_cores
     from sim.reports.results import check_out
 
     scenario = api.load_scenario(args.scenario)
     out = None if args.out is None else check_out(args.out)
     result = _run(args, scenario, PATH_SAMPLE if out else 0)
-    diagnosis = result.diagnose()
+    workers = usable_cores() if args.workers is None else args.workers
+    diagnosis = result.diagnose(best_response=not args.no_best_response, workers=workers)
     print(diagnosis)
     _print_rate(result.ensemble)
     if out is not None:

@@ -3,6 +3,7 @@ kill-and-resume, analysis and every plot kind."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -361,8 +362,13 @@ def test_the_dask_cluster_a_sweep_starts_refuses_other_local_processes():
         assert address.startswith("tls://127.0.0.1:")
         assert pool.submit(int, "7").result() == 7
         for attempt in (address, address.replace("tls://", "tcp://")):
-            with pytest.raises(Exception):  # noqa: B017 (refused, however distributed says it)
+            with pytest.raises(Exception) as refused:  # refused, however distributed says it
                 Client(attempt, timeout=3)
+            # The refused client lives on in the traceback. Collected later, inside the
+            # next Client's start, its __del__ would stop its loop under the lock that
+            # start holds, and the test would hang (distributed's LoopRunner): free it here.
+            del refused
+            gc.collect()
 
 
 def test_a_sweep_killed_outright_lets_its_output_pipe_close(tmp_path):

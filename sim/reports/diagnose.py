@@ -6,6 +6,12 @@ scripted) is *against the margin* when another option on the menu had a higher e
 utility; its *regret* is the shortfall.  The recorder counts these over every run
 (``Ensemble.diagnostics``); this module turns them into a table per side with a verdict on
 the consequential moves, the ones that change tariffs, deals or commitments.
+
+Given the same runs at best response as well (``decision.best_response`` = 1, common random
+numbers: the same seed, types and drawn parameters), the report adds what the noise does to
+the outcomes: each outcome's share at the scenario's precision and at best response, with the
+paired difference.  Where the noise decides outcomes, it is the engine, not a dial (issue 9;
+McKelvey & Palfrey 1995 on the logit as a model of error, not of strategy).
 """
 
 from __future__ import annotations
@@ -37,10 +43,13 @@ class Diagnosis:
     lam: float  # logit precision (decision.rationality)
     best_response: bool  # decision.best_response: every choice the best on the menu
     text: str
+    noise: pd.DataFrame | None = None  # outcome shares at lambda and at best response
 
 
-def diagnose(ensemble: Ensemble) -> Diagnosis:
-    """The diagnosis of an ensemble's choices against the margin."""
+def diagnose(ensemble: Ensemble, at_best: Ensemble | None = None) -> Diagnosis:
+    """The diagnosis of an ensemble's choices against the margin; with ``at_best``, the
+    same runs at best response, also what the noise does to the outcomes
+    (``noise_effect``)."""
     if ensemble.diagnostics.empty:
         raise ValueError("the ensemble carries no diagnostics")
     table = ensemble.diagnostics.copy()
@@ -56,7 +65,62 @@ def diagnose(ensemble: Ensemble) -> Diagnosis:
              f"(seed {ensemble.seed}), {ensemble.n_runs:,} runs x "
              f"{ensemble.scenario.weeks} weeks")
     text = format_diagnosis(table, verdicts, lam, best, title, drawn)
-    return Diagnosis(table, verdicts, lam, best, text)
+    noise = None
+    if at_best is not None and not best:
+        noise = noise_effect(ensemble, at_best)
+        text += "\n\n" + format_noise(noise, lam, drawn)
+    return Diagnosis(table, verdicts, lam, best, text, noise)
+
+
+def outcome_indicators(ensemble: Ensemble) -> dict[str, np.ndarray]:
+    """Per run, 0/1 for each outcome class at the horizon, any deal or pause signed by
+    then, and official talks by then (deputy level or above)."""
+    from sim.model.outcomes import OUTCOMES
+
+    runs = ensemble.runs
+    out = {f"outcome: {o}": (runs["outcome"] == o).to_numpy() for o in OUTCOMES}
+    out["a deal or pause signed"] = runs["deal_week"].notna().to_numpy()
+    out["official talks"] = runs["first_talks_week"].notna().to_numpy()
+    return out
+
+
+def noise_effect(at_lambda: Ensemble, at_best: Ensemble) -> pd.DataFrame:
+    """Each outcome's share over the same runs at the scenario's precision and at best
+    response, and the paired difference (lambda minus best response) with its 95%
+    paired-bootstrap interval (``paired_difference``; each row on its own stream)."""
+    from sim.experiments.compare import paired_difference
+
+    if (at_lambda.n_runs != at_best.n_runs or at_lambda.seed != at_best.seed
+            or at_lambda.scenario.name != at_best.scenario.name):
+        raise ValueError("the two ensembles must be the same runs of one scenario")
+    a, b = outcome_indicators(at_lambda), outcome_indicators(at_best)
+    rows = []
+    for name in a:
+        diff, low, high = paired_difference(a[name], b[name], np.random.default_rng(0))
+        rows.append({"measure": name, "at_lambda": float(a[name].mean()),
+                     "at_best": float(b[name].mean()), "difference": diff, "low": low,
+                     "high": high})
+    return pd.DataFrame(rows)
+
+
+def format_noise(noise: pd.DataFrame, lam: float,
+                 drawn: tuple[float, float, float] | None = None) -> str:
+    """The section on what the noise does: a table and the largest shift."""
+    at = f"lambda = {lam:g}" if drawn is None else "lambda drawn"
+    lines = ["What the noise does to the outcomes: the same runs at best response",
+             "(decision.best_response=1), outcomes at the horizon",
+             f"  {'':<34}{at:>14}{'best response':>15}{'difference [95%]':>26}"]
+    for r in noise.itertuples():
+        lines.append(f"  {r.measure:<34}{r.at_lambda:>14.1%}{r.at_best:>15.1%}"
+                     f"{100 * r.difference:>+11.1f} [{100 * r.low:+.1f}, {100 * r.high:+.1f}]")
+    top = noise.loc[noise["difference"].abs().idxmax()]
+    lines.append(textwrap.fill(
+        f"Largest shift: {top.measure}, {100 * top.difference:+.1f} points with the noise "
+        f"({top.at_best:.1%} at best response, {top.at_lambda:.1%} at {at}). Differences "
+        "in points of the share of runs; where an outcome exists only through the noise, "
+        "the noise is what makes it, not the bargaining.", WIDTH,
+        initial_indent="  ", subsequent_indent="    "))
+    return "\n".join(lines)
 
 
 def _drawn_precision(ensemble: Ensemble) -> tuple[float, float, float] | None:
@@ -78,6 +142,17 @@ def diagnose_scenario(scenario: Scenario, *, runs: int | None = None, seed: int 
     ensemble = run_ensemble(scenario, runs=runs, seed=seed, overrides=overrides,
                             path_sample=0, fan_runs=0, **extra)
     return diagnose(ensemble)
+
+
+def at_best_response(ensemble: Ensemble, workers: int = 1) -> Ensemble | None:
+    """The same runs as ``ensemble`` (seed, parameters, calibrated set) at best response,
+    or None where the ensemble is at best response already."""
+    if float(np.max(ensemble.parameters["decision.best_response"])) > 0.5:
+        return None
+    return run_ensemble(ensemble.scenario, runs=ensemble.n_runs, seed=ensemble.seed,
+                        overrides={**ensemble.overrides, "decision.best_response": 1},
+                        path_sample=0, fan_runs=0, calibrated=ensemble.calibrated,
+                        workers=workers)
 
 
 VERDICT_COLUMNS = ("side", "chosen", "against", "share_against", "over_week",
