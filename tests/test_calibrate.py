@@ -147,6 +147,9 @@ def test_an_added_factor_is_parsed_into_listed_values_or_a_range():
         "decision.obstinacy_prior", {"values": [0.0, 0.05]})
     assert added_factor(" decision.obstinacy_prior = 0:0.2 ") == (
         "decision.obstinacy_prior", {"range": [0.0, 0.2]})
+    # one that steers a model's computations too: the sweep gives its values models apart
+    assert added_factor("channel.back_channel=0,1") == (
+        "channel.back_channel", {"values": [0.0, 1.0]})
     for spec, reason in (
             ("decision.obstinacy_prior", "expected NAME=V1,V2 or NAME=LO:HI"),
             ("decision.obstinacy_priors=0,1", "unknown parameter"),

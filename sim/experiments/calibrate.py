@@ -42,7 +42,7 @@ from sim.experiments.experiment import Experiment
 from sim.experiments.summary import share
 from sim.experiments.sweep import SweepError, point_summary, run_sweep, write_atomic
 from sim.experiments.targets import TargetsFile, patterns
-from sim.model.parameters import BY_NAME, PER_MODEL
+from sim.model.parameters import BY_NAME
 
 DISCREPANCY = 0.05
 """Model discrepancy, as a standard deviation on a share: the model is not the world, so a
@@ -88,9 +88,6 @@ def added_factor(spec: str) -> tuple[str, dict]:
         raise ValueError(f"{name} is assumption-only and already in the box, over the range "
                          "its rule gives (sim/experiments/assumptions.py); --factor adds "
                          "parameters that are not")
-    if name in PER_MODEL:
-        raise ValueError(f"{name} decides which computations a model runs and cannot vary "
-                         "from run to run in a calibration's sweep")
     try:
         if ":" in text:
             lo, hi = (float(x) for x in text.split(":"))
