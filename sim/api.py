@@ -182,13 +182,15 @@ class RunResult:
                        calibrated=self.ensemble.calibrated or False,
                        runs=self.ensemble.n_runs)
 
-    def diagnose(self, best_response: bool = True, workers: int = 1) -> str:
+    def diagnose(self, best_response: bool = True, workers: int = 1,
+                 progress: bool = False) -> str:
         """``tradewar diagnose``'s report: how often each side chose against its margin,
         and (``best_response``) what the noise does to the outcomes: the same runs again at
         best response, compared with these (in ``workers`` local processes)."""
         from sim.reports.diagnose import at_best_response, diagnose
 
-        best = at_best_response(self.ensemble, workers) if best_response else None
+        best = (at_best_response(self.ensemble, workers, progress) if best_response
+                else None)
         return diagnose(self.ensemble, best).text
 
 
@@ -725,6 +727,9 @@ def calibrate(targets: str | os.PathLike, out: str | os.PathLike | None = None, 
     from sim.experiments.sweep import SweepError
     from sim.experiments.targets import load_targets
 
+    if isinstance(factors, str):
+        raise InputError.single("factors", "give a list of NAME=V1,V2 or NAME=LO:HI specs, "
+                                "not one string")
     added: dict[str, dict] = {}
     for spec in factors:
         try:

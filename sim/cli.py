@@ -364,9 +364,13 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     out = None if args.out is None else check_out(args.out)
     result = _run(args, scenario, PATH_SAMPLE if out else 0)
     workers = usable_cores() if args.workers is None else args.workers
-    diagnosis = result.diagnose(best_response=not args.no_best_response, workers=workers)
+    started = time.perf_counter()
+    diagnosis = result.diagnose(best_response=not args.no_best_response, workers=workers,
+                                progress=not args.no_progress)
     print(diagnosis)
     _print_rate(result.ensemble)
+    if "What the noise does" in diagnosis:
+        print(f"the same runs at best response: {time.perf_counter() - started:.1f} s")
     if out is not None:
         written = result.save(out, command=args.argv, extra={"diagnosis.txt": diagnosis})
         print(_written(written))

@@ -159,7 +159,13 @@ def test_an_added_factor_is_parsed_into_listed_values_or_a_range():
             ("decision.obstinacy_prior=0.05", "at least two different values"),
             ("decision.obstinacy_prior=0,0", "at least two different values"),
             ("decision.obstinacy_prior=a,b", "is not V1,V2,... or LO:HI"),
-            ("decision.obstinacy_prior=0,nan", "is outside")):
+            ("decision.obstinacy_prior=0,nan", "is not V1,V2,... or LO:HI"),
+            ("decision.obstinacy_prior=0,1e400", "inf is not a finite number"),
+            ("decision.obstinacy_prior=0,1_0", "is not V1,V2,... or LO:HI"),
+            ("decision.obstinacy_prior=0,\u0660", "is not V1,V2,... or LO:HI"),
+            ("decision.obstinacy_prior=0:0.1:0.2", "is not V1,V2,... or LO:HI"),
+            ("decision.best_response=0,1", "the rule runs are compared against"),
+            ("channel.back_channel=0:1", "list them (channel.back_channel=0,1)")):
         with pytest.raises((KeyError, ValueError), match=re.escape(reason)):
             added_factor(spec)
 
@@ -216,6 +222,65 @@ def test_a_calibration_resumed_with_other_factors_is_refused(with_learning, targ
     from sim.experiments.sweep import SweepError
 
     t, scenario = targets
-    with pytest.raises(SweepError, match="added other factors"):
+    with pytest.raises(SweepError, match=re.escape(
+            "added decision.obstinacy_prior=0,0.05, not no factor")):
         calibrate(t, TARGETS.parent / t.scenario, scenario, with_learning.folder,
                   resume=True, **{**SMALL, "waves": 1})
+
+
+def test_a_range_is_reported_in_thirds_each_point_in_one(targets):
+    """Wave 0 split by a range factor: thirds of the range, or of the whole numbers an
+    integer factor takes (each end value with its full weight), every point in one group;
+    an empty group reads '-', not 0%."""
+    from sim.experiments.calibrate import Calibration, _groups
+
+    t, _ = targets
+    wave = pd.DataFrame({"decision.obstinacy_prior": [0.0, .01, .02, .03, .04, .05, .06, .07,
+                                                      .08],
+                         "deal.pause_weeks": [4.0, 4, 5, 6, 7, 8, 9, 10, 12]})
+    result = Calibration(ROOT, [wave], t, {"decision.obstinacy_prior": {"range": [0.0, 0.09]},
+                                           "deal.pause_weeks": {"range": [4.0, 12.0],
+                                                                "integer": True}})
+    thirds = _groups(result, "decision.obstinacy_prior")
+    assert [label for label, _ in thirds] == ["0-0.03", "0.03-0.06", "0.06-0.09"]
+    assert [int(w.sum()) for _, w in thirds] == [3, 3, 3]
+    whole = _groups(result, "deal.pause_weeks")
+    assert [label for label, _ in whole] == ["4-6", "7-9", "10-12"]
+    assert [int(w.sum()) for _, w in whole] == [4, 3, 2]
+    for groups in (thirds, whole):
+        assert (np.sum([w for _, w in groups], axis=0) == 1).all()
+
+
+def test_a_resume_takes_the_same_factors_in_any_order(tmp_path, targets):
+    from sim.experiments.calibrate import added_factor
+
+    t, scenario = targets
+    specs = ["decision.obstinacy_prior=0,0.05", "channel.back_channel=0,1"]
+    one = dict(added_factor(x) for x in specs)
+    other = dict(added_factor(x) for x in reversed(specs))
+    small = {"points": 40, "replicates": 4, "waves": 1}
+    first = calibrate(t, TARGETS.parent / t.scenario, scenario, tmp_path / "c", added=one,
+                      **small)
+    again = calibrate(t, TARGETS.parent / t.scenario, scenario, tmp_path / "c", added=other,
+                      resume=True, **small)
+    pd.testing.assert_frame_equal(first.waves[0], again.waves[0])
+
+
+def test_a_set_whose_provenance_names_a_factor_it_lacks_is_refused(with_learning, tmp_path):
+    import shutil
+
+    from sim.experiments.calibrate import write_set
+    from sim.io.calibrated import load_calibrated_set
+    from sim.io.yamlio import InputError
+
+    csv, yaml_path = write_set(with_learning, TARGETS, "test", points=200, replicates=8,
+                               waves=1, seed=1)
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for path in (csv, yaml_path):
+        shutil.copy(path, folder / path.name)
+    edited = folder / yaml_path.name
+    edited.write_text(edited.read_text().replace("- decision.obstinacy_prior",
+                                                 "- decision.outlast"))
+    with pytest.raises(InputError, match="assumption-only, not a parameter --factor added"):
+        load_calibrated_set(folder / csv.name)

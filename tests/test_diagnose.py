@@ -122,6 +122,7 @@ def test_cli_out_writes_results_with_the_diagnosis(tmp_path, capsys):
     assert {"diagnosis.txt", "diagnostics.csv", "runs.parquet", "manifest.json"} <= {
         p.name for p in out.iterdir()}
     assert "Verdict:" in (out / "diagnosis.txt").read_text()
+    assert "What the noise does to the outcomes" in (out / "diagnosis.txt").read_text()
 
 
 def test_run_results_folder_holds_diagnostics_csv(tmp_path):
@@ -161,8 +162,14 @@ def test_the_best_response_ensemble_is_the_same_runs(both_ways):
     for column in ("us_type", "cn_type", "us_resolve", "cn_resolve"):  # common random numbers
         assert noisy.runs[column].equals(best.runs[column]), column
     # an ensemble at best response already has no second one
-    from sim.reports.diagnose import at_best_response
+    from sim.reports.diagnose import at_best_response, noise_effect
     assert at_best_response(best) is None
+    # and the comparison refuses what is not the same runs at the two rules
+    other = run_ensemble(noisy.scenario, runs=1000, seed=5, path_sample=0, fan_runs=0,
+                         overrides={"decision.best_response": 1, "face.decay": 0.99})
+    for a, b in ((noisy, noisy), (best, best), (noisy, other)):
+        with pytest.raises(ValueError):
+            noise_effect(a, b)
 
 
 def test_noise_effect_counts_each_outcome_on_the_same_runs(both_ways):

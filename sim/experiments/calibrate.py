@@ -30,6 +30,7 @@ resumes where it stopped.  Same seed, same non-implausible set, whatever the wor
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -70,11 +71,17 @@ class Calibration:
         return last[last["I_max"] <= CUTOFF]
 
 
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+"""A number as a factor's spec may write it: ASCII digits, a point, an exponent."""
+
+
 def added_factor(spec: str) -> tuple[str, dict]:
     """Parse ``NAME=V1,V2,...`` (listed values) or ``NAME=LO:HI`` (a range) into a factor
     to add to the prior box; ``ValueError`` with the reason if the name is unknown, already
     in the box (an assumption-only parameter's range follows the rule of
-    ``sim.experiments.assumptions``, chosen before any fit), or a value is out of range."""
+    ``sim.experiments.assumptions``, chosen before any fit), the decision rule itself
+    (``decision.best_response``, which ``tradewar diagnose`` sets to compare with), or a
+    value is not a finite number in range."""
     name, sep, text = spec.partition("=")
     name, text = name.strip(), text.strip()
     if not sep or not name or not text:
@@ -88,26 +95,40 @@ def added_factor(spec: str) -> tuple[str, dict]:
         raise ValueError(f"{name} is assumption-only and already in the box, over the range "
                          "its rule gives (sim/experiments/assumptions.py); --factor adds "
                          "parameters that are not")
-    try:
-        if ":" in text:
-            lo, hi = (float(x) for x in text.split(":"))
-            values = [lo, hi]
-        else:
-            values = [float(x) for x in text.split(",")]
-    except ValueError:
-        raise ValueError(f"{name}: {text!r} is not V1,V2,... or LO:HI of numbers") from None
+    if name == "decision.best_response":
+        raise ValueError(f"{name} is the rule runs are compared against (tradewar diagnose), "
+                         "not an assumption the documents could weigh")
+    ranged = ":" in text
+    pieces = [x.strip() for x in text.split(":" if ranged else ",")]
+    if (ranged and len(pieces) != 2) or not all(NUMBER.fullmatch(x) for x in pieces):
+        raise ValueError(f"{name}: {text!r} is not V1,V2,... or LO:HI of numbers")
+    values = [float(x) for x in pieces]
     for v in values:
-        if not np.isfinite(v) or not p.lo <= v <= p.hi:
+        if not np.isfinite(v):
+            raise ValueError(f"{name}: {v:g} is not a finite number")
+        if not p.lo <= v <= p.hi:
             raise ValueError(f"{name}: {v:g} is outside [{p.lo:g}, {p.hi:g}] {p.unit}")
         if p.integer and v != round(v):
             raise ValueError(f"{name} takes whole numbers; got {v:g}")
-    if ":" in text:
+    if ranged:
         if not values[0] < values[1]:
             raise ValueError(f"{name}: a range LO:HI needs LO < HI, got {text!r}")
+        if p.integer and values[1] - values[0] < 3:
+            listed = ",".join(str(v) for v in range(int(values[0]), int(values[1]) + 1))
+            raise ValueError(f"{name}: a range of whole numbers this short is its values; "
+                             f"list them ({name}={listed})")
         return name, {"range": values, **({"integer": True} if p.integer else {})}
     if len(values) < 2 or len(set(values)) != len(values):
         raise ValueError(f"{name}: list at least two different values, got {text!r}")
     return name, {"values": values}
+
+
+def _specs(added: dict[str, dict]) -> str:
+    """Added factors as ``--factor`` would give them."""
+    def one(f: dict) -> str:
+        return (":".join(f"{v:g}" for v in f["range"]) if "range" in f
+                else ",".join(f"{v:g}" for v in f["values"]))
+    return " ".join(f"{n}={one(f)}" for n, f in added.items()) or "no factor"
 
 
 def implausibility(share: np.ndarray, min_share: float, replicates: int) -> np.ndarray:
@@ -157,7 +178,7 @@ def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder:
     (``added_factor``) put into the box beside the assumption-only parameters."""
     folder = Path(folder)
     factors = assumption_factors()
-    added = dict(added or {})
+    added = dict(sorted((added or {}).items()))  # the same box whatever the order given
     clash = sorted(set(added) & set(factors))
     if clash:
         raise ValueError(f"{clash[0]} is assumption-only and already in the box")
@@ -170,9 +191,9 @@ def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder:
     if resume and state_path.exists():
         state = json.loads(state_path.read_text())
         if state.get("added", {}) != added:
-            was = ", ".join(sorted(state.get("added", {}))) or "none"
-            raise SweepError(f"{folder}: the calibration to resume added other factors "
-                             f"({was}); resume it with the same --factor options")
+            raise SweepError("the calibration to resume added "
+                             f"{_specs(state.get('added', {}))}, not {_specs(added)}; "
+                             "resume it with the same --factor options")
     elif folder.exists() and any(folder.iterdir()) and not resume:
         raise FileExistsError(f"{folder}: not empty; use --resume to continue")
     folder.mkdir(parents=True, exist_ok=True)
@@ -252,6 +273,10 @@ def _groups(result: Calibration, name: str) -> list[tuple[str, np.ndarray]]:
     if "values" in f:
         return [(f"{v:g}", column == v) for v in f["values"]]
     lo, hi = f["range"]
+    if f.get("integer") or BY_NAME[name].integer:  # thirds of the whole numbers it takes
+        chunks = np.array_split(np.arange(round(lo), round(hi) + 1), 3)
+        return [(f"{c[0]}-{c[-1]}" if len(c) > 1 else f"{c[0]}", np.isin(column, c))
+                for c in chunks]
     cuts = [lo + (hi - lo) * i / 3 for i in range(4)]
     return [(f"{a:.3g}-{b:.3g}", (column >= a) & ((column < b) if i < 2 else (column <= b)))
             for i, (a, b) in enumerate(pairwise(cuts))]
@@ -278,19 +303,21 @@ def _choices(result: Calibration, ok: pd.DataFrame) -> list[str]:
         for label, where in _groups(result, name):
             n, k = int(where.sum()), int(kept[where].sum())
             if n == 0:
-                lines.append(f"    = {label:<12}     0 points")
+                lines.append(f"    = {label:<12}     0 points  -")
                 continue
             s = share(name, k, n)
             lines.append(f"    = {label:<12} {n:5d} points  {s.share:6.1%} "
                          f"[{s.low:.1%}, {s.high:.1%}]")
     for name in result.added:  # the targets behind the difference
         groups = _groups(result, name)
+        width = max(14, *(len(g) + 4 for g, _ in groups))
         lines += ["", f"  {name}: share of wave-0 points not ruled out by each target alone",
-                  "    " + " " * 36 + "".join(f"{'= ' + g:>14}" for g, _ in groups)]
+                  "    " + " " * 36 + "".join(f"{'= ' + g:>{width}}" for g, _ in groups)]
         for t in ok.columns:
             col = ok[t].to_numpy()
-            lines.append(f"    {t:<36}" + "".join(f"{col[w].mean() if w.any() else 0:14.1%}"
-                                                   for _, w in groups))
+            lines.append(f"    {t:<36}" + "".join(
+                f"{col[w].mean():{width}.1%}" if w.any() else f"{'-':>{width}}"
+                for _, w in groups))
     return lines
 
 

@@ -165,6 +165,12 @@ def load_calibrated_set(path: str | Path | None = None) -> CalibratedSet:
     if provenance.points != len(values):
         raise InputError.single(str(yaml_path), f"says {provenance.points} points, "
                                 f"{csv_path.name} has {len(values)}", field_name="points")
+    for name in provenance.added:
+        if name not in names or BY_NAME[name].assumption:
+            why = (f"is not a column of {csv_path.name}" if name not in names
+                   else "is assumption-only, not a parameter --factor added")
+            raise InputError.single(str(yaml_path), f"'{name}' {why}",
+                                    line=index.line_for(("added",)), field_name="added")
     result = CalibratedSet(csv_path, names, values, provenance, sha)
     if key is not None:
         _CACHE[key] = result

@@ -90,9 +90,7 @@ def noise_effect(at_lambda: Ensemble, at_best: Ensemble) -> pd.DataFrame:
     paired-bootstrap interval (``paired_difference``; each row on its own stream)."""
     from sim.experiments.compare import paired_difference
 
-    if (at_lambda.n_runs != at_best.n_runs or at_lambda.seed != at_best.seed
-            or at_lambda.scenario.name != at_best.scenario.name):
-        raise ValueError("the two ensembles must be the same runs of one scenario")
+    _check_pair(at_lambda, at_best)
     a, b = outcome_indicators(at_lambda), outcome_indicators(at_best)
     rows = []
     for name in a:
@@ -101,6 +99,34 @@ def noise_effect(at_lambda: Ensemble, at_best: Ensemble) -> pd.DataFrame:
                      "at_best": float(b[name].mean()), "difference": diff, "low": low,
                      "high": high})
     return pd.DataFrame(rows)
+
+
+def _check_pair(at_lambda: Ensemble, at_best: Ensemble) -> None:
+    """``ValueError`` unless ``at_best`` is ``at_lambda``'s runs at best response: the same
+    scenario, seed, runs, settings but the rule, drawn points and private types."""
+    def sha(e: Ensemble) -> str | None:
+        return None if e.calibrated is None else e.calibrated.sha256
+
+    def rest(e: Ensemble) -> dict:
+        return {k: v for k, v in e.overrides.items() if k != "decision.best_response"}
+
+    rule = "decision.best_response"
+    same = (at_lambda.n_runs == at_best.n_runs and at_lambda.seed == at_best.seed
+            and at_lambda.scenario == at_best.scenario and sha(at_lambda) == sha(at_best)
+            and rest(at_lambda).keys() == rest(at_best).keys()
+            and all(np.array_equal(np.asarray(v), np.asarray(rest(at_best)[k]))
+                    for k, v in rest(at_lambda).items()))
+    if not same:
+        raise ValueError("the two ensembles must be the same runs of one scenario, with the "
+                         "same settings but the decision rule")
+    if not float(np.min(at_best.parameters[rule])) > 0.5:
+        raise ValueError("the second ensemble must be at best response")
+    if float(np.max(at_lambda.parameters[rule])) > 0.5:
+        raise ValueError("the first ensemble must not be at best response")
+    for column in ("parameter_point", "us_type", "cn_type"):
+        if column in at_lambda.runs and not at_lambda.runs[column].equals(
+                at_best.runs[column]):
+            raise ValueError(f"the two ensembles' runs differ in {column}: not the same runs")
 
 
 def format_noise(noise: pd.DataFrame, lam: float,
@@ -144,7 +170,8 @@ def diagnose_scenario(scenario: Scenario, *, runs: int | None = None, seed: int 
     return diagnose(ensemble)
 
 
-def at_best_response(ensemble: Ensemble, workers: int = 1) -> Ensemble | None:
+def at_best_response(ensemble: Ensemble, workers: int = 1,
+                     progress: bool = False) -> Ensemble | None:
     """The same runs as ``ensemble`` (seed, parameters, calibrated set) at best response,
     or None where the ensemble is at best response already."""
     if float(np.max(ensemble.parameters["decision.best_response"])) > 0.5:
@@ -152,7 +179,7 @@ def at_best_response(ensemble: Ensemble, workers: int = 1) -> Ensemble | None:
     return run_ensemble(ensemble.scenario, runs=ensemble.n_runs, seed=ensemble.seed,
                         overrides={**ensemble.overrides, "decision.best_response": 1},
                         path_sample=0, fan_runs=0, calibrated=ensemble.calibrated,
-                        workers=workers)
+                        workers=workers, progress=progress)
 
 
 VERDICT_COLUMNS = ("side", "chosen", "against", "share_against", "over_week",
