@@ -43,7 +43,7 @@ from sim.experiments.experiment import Experiment
 from sim.experiments.summary import share
 from sim.experiments.sweep import SweepError, point_summary, run_sweep, write_atomic
 from sim.experiments.targets import TargetsFile, patterns
-from sim.model.parameters import BY_NAME
+from sim.model.parameters import BY_NAME, check
 
 DISCREPANCY = 0.05
 """Model discrepancy, as a standard deviation on a share: the model is not the world, so a
@@ -87,8 +87,6 @@ def added_factor(spec: str) -> tuple[str, dict]:
     if not sep or not name or not text:
         raise ValueError(f"expected NAME=V1,V2 or NAME=LO:HI, got {spec!r}")
     if name not in BY_NAME:
-        from sim.model.parameters import check
-
         check(name, 0.0)  # raises KeyError naming the closest names
     p = BY_NAME[name]
     if p.assumption:
@@ -106,10 +104,7 @@ def added_factor(spec: str) -> tuple[str, dict]:
     for v in values:
         if not np.isfinite(v):
             raise ValueError(f"{name}: {v:g} is not a finite number")
-        if not p.lo <= v <= p.hi:
-            raise ValueError(f"{name}: {v:g} is outside [{p.lo:g}, {p.hi:g}] {p.unit}")
-        if p.integer and v != round(v):
-            raise ValueError(f"{name} takes whole numbers; got {v:g}")
+        check(name, v)  # the valid range, whole numbers whole
     if ranged:
         if not values[0] < values[1]:
             raise ValueError(f"{name}: a range LO:HI needs LO < HI, got {text!r}")
@@ -297,10 +292,11 @@ def _choices(result: Calibration, ok: pd.DataFrame) -> list[str]:
             else "each assumption-only flag")
     lines = ["", f"Wave 0, by the value of {what}:",
              "points, and the share not ruled out (95% interval)"]
+    groups_of = {name: _groups(result, name) for name in names}
     for name in names:
         tag = " (added)" if name in result.added else ""
         lines.append(f"  {name}{tag}")
-        for label, where in _groups(result, name):
+        for label, where in groups_of[name]:
             n, k = int(where.sum()), int(kept[where].sum())
             if n == 0:
                 lines.append(f"    = {label:<12}     0 points  -")
@@ -309,7 +305,7 @@ def _choices(result: Calibration, ok: pd.DataFrame) -> list[str]:
             lines.append(f"    = {label:<12} {n:5d} points  {s.share:6.1%} "
                          f"[{s.low:.1%}, {s.high:.1%}]")
     for name in result.added:  # the targets behind the difference
-        groups = _groups(result, name)
+        groups = groups_of[name]
         width = max(14, *(len(g) + 4 for g, _ in groups))
         lines += ["", f"  {name}: share of wave-0 points not ruled out by each target alone",
                   "    " + " " * 36 + "".join(f"{'= ' + g:>{width}}" for g, _ in groups)]

@@ -111,11 +111,12 @@ def _check_pair(at_lambda: Ensemble, at_best: Ensemble) -> None:
         return {k: v for k, v in e.overrides.items() if k != "decision.best_response"}
 
     rule = "decision.best_response"
+    mine, theirs = rest(at_lambda), rest(at_best)
     same = (at_lambda.n_runs == at_best.n_runs and at_lambda.seed == at_best.seed
             and at_lambda.scenario == at_best.scenario and sha(at_lambda) == sha(at_best)
-            and rest(at_lambda).keys() == rest(at_best).keys()
-            and all(np.array_equal(np.asarray(v), np.asarray(rest(at_best)[k]))
-                    for k, v in rest(at_lambda).items()))
+            and mine.keys() == theirs.keys()
+            and all(np.array_equal(np.asarray(v), np.asarray(theirs[k]))
+                    for k, v in mine.items()))
     if not same:
         raise ValueError("the two ensembles must be the same runs of one scenario, with the "
                          "same settings but the decision rule")
