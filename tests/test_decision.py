@@ -248,6 +248,58 @@ class TestWinSet:
         np.testing.assert_array_equal(m.in_force[k], gain > 0)
         np.testing.assert_array_equal(m.us.layers["reciprocal"] == 125.0, gain <= 0)
 
+    def test_precursor_action_already_under_way_is_not_given_again(self):
+        """Once China acts on precursors under a deal in force, a later package that
+        includes the action gives the US no more of it and costs China no more face for
+        it; where that deal collapses, the action is on the table again."""
+        fent, k = PACKAGE_INDEX["fentanyl_for_precursors"], PACKAGE_INDEX["us_gives_more"]
+        m = model(runs=4, **{"initial.channel": 3, "decision.ratification_threshold": 0.0})
+        before = context(m)
+        value, size = before.package_terms(m.us, k).value, before.package_size(m.cn, k)
+        m.ratify_draw = {"us": fill(m, 0.0), "cn": fill(m, 0.0)}  # both sides ratify
+        m.conclude(fent, np.array([True, True, False, False]))
+        ctx = context(m)
+        after_value = np.broadcast_to(ctx.package_terms(m.us, k).value, (4,))
+        np.testing.assert_allclose(after_value[2:], value)
+        np.testing.assert_allclose(after_value[:2], 0.0)
+        cut = size - ctx.package_size(m.cn, k)
+        np.testing.assert_allclose(cut[:2], m.p["deal.precursor_concession_size"], rtol=1e-6)
+        np.testing.assert_allclose(cut[2:], 0.0)
+        assert every(m.precursor_action == [True, True, False, False])
+        m.p["deal.renege_hazard"] = 1.0  # every standing deal collapses this week
+        m.after_week()
+        assert not m.precursor_action.any()
+
+    def test_a_tool_is_traded_one_by_one_only_while_it_is_in_use(self):
+        """China's soybean buying can go with the fentanyl deal where China diverts it
+        (us-farm-purchase-demand); elsewhere that package would repeat the fentanyl deal,
+        and with deal.tool_trades off it is never on the table."""
+        k = PACKAGE_INDEX["fentanyl_for_soybeans"]
+        m = model(runs=4, **{"initial.channel": 2})
+        m.cn.tools["farm_diversion"] = np.array([1.0, 1.0, 0.0, 0.0], dtype=FLOAT)
+        context(m)
+        assert every(m.package_open(k) == [True, True, False, False])
+        assert every(m.package_open(PACKAGE_INDEX["fentanyl_for_precursors"]))
+        m.p["deal.tool_trades"] = 0
+        context(m)
+        assert not m.package_open(k).any()
+
+    def test_the_harvest_makes_the_us_value_soybean_buying_more(self):
+        """At harvest the US weighs its farmers' losses more (us-farmers-harvest), so the
+        soybeans China would buy again add more to the fentanyl deal's worth to the US:
+        the deadline reaches a choice through the package that trades the tool."""
+        soy, fent = PACKAGE_INDEX["fentanyl_for_soybeans"], PACKAGE_INDEX["fentanyl_for_precursors"]
+        extra = {}
+        for harvest in (False, True):
+            m = model(runs=2, **{"initial.channel": 2, "initial.cn_farm_diversion": 1,
+                                 "us.harvest_salience": 2.0})
+            ctx = context(m)
+            ctx.harvest = harvest
+            extra[harvest] = (ctx.package_terms(m.us, soy).total
+                              - ctx.package_terms(m.us, fent).total)
+        assert every(extra[False] > 0)
+        assert every(extra[True] > extra[False])
+
     def test_accepting_matched_cuts_is_an_answer_on_their_gain(self):
         m = model(**{"decision.best_response": 1})
         m.us.pending_kind[:] = 3
@@ -468,16 +520,16 @@ class TestLogitChoice:
 # --- regression pin ------------------------------------------------------------------------
 BASELINE_WEEKS = [
     # (US move, its package/level, US answer, China's move, its argument, China's answer)
-    # regenerated when a lasting comprehensive agreement came to need drafting time
-    # (deal.drafting_weeks) and a deal in force came to bind against escalation
+    # regenerated when precursor action already under way came to be given (and valued)
+    # only once: the US no longer offers a truce for precursors it already has
     ("hold", -1, 0, "hold", -1, 0),
     ("hold", -1, 0, "hold", -1, 0),
     ("offer_private", PACKAGE_INDEX["us_gives_more"], 0, "hold", -1, 0),
     ("hold", -1, 0, "hold", -1, ACCEPT),
-    ("offer", PACKAGE_INDEX["truce_fentanyl"], 0, "step_down_alone", -1, 0),
-    ("step_down_alone", -1, 0, "step_down_alone", -1, REJECT),
-    ("step_down_alone", -1, 0, "step_down_alone", -1, 0),
-    ("step_down_alone", -1, 0, "hold", -1, 0),
+    ("offer", PACKAGE_INDEX["china_gives_more"], 0, "hold", -1, 0),
+    ("hold", -1, 0, "hold", -1, REJECT),
+    ("offer", PACKAGE_INDEX["china_gives_more"], 0, "hold", -1, 0),
+    ("hold", -1, 0, "hold", -1, REJECT),
 ]
 
 

@@ -167,6 +167,7 @@ class WeekContext:
         # the rival escalated last week: an answer is due from a side that has said it
         # answers every escalation (us-answers-every-retaliation, cn-fight-to-end)
         self.answer_due = {gov.side: gov.rival.escalated for gov in model.governments}
+        self.precursor_action = model.precursor_action  # as the week began
 
     def packages_in(self, k: Array) -> list[int]:
         """The packages (indices, -1 for none left out) found in ``k``, one per run, in
@@ -374,11 +375,20 @@ class WeekContext:
             self.acknowledge_size(me))  # signing a deal admits the talks that made it
         value = 0.0
         if me.side == "us":
-            value = s * (p["deal.precursor_value_weeks"] * pkg.precursor_action
+            value = s * (p["deal.precursor_value_weeks"] * self.new_precursor_action(k)
                          + p["deal.purchase_value_weeks"] * pkg.purchases)
         out = (terms.plus(value=value, face=-face), size)
         self._cache[key] = out
         return out
+
+    def new_precursor_action(self, k: int) -> Array | float:
+        """1 where package ``k`` has China act on fentanyl precursors and it does not do so
+        already under a deal in force, 0 elsewhere: an item delivered once is not given,
+        nor valued, again (cn-fentanyl-linkage)."""
+        if not PACKAGES[k].precursor_action:
+            return 0.0
+        acting = self.precursor_action
+        return (~acting).astype(FLOAT) if acting.any() else 1.0
 
     def package_size(self, me: Government, k: int) -> Array:
         """The side's concession in package ``k``, as a share of a full back-down; memoised
@@ -390,7 +400,8 @@ class WeekContext:
             pkg = PACKAGES[k]
             size = self.concession_size(me, self.state(me, f"pkg:{k}"))
             if me.side == "cn" and pkg.precursor_action:
-                size = size + self.p["deal.precursor_concession_size"]
+                size = size + self.p["deal.precursor_concession_size"] * (
+                    self.new_precursor_action(k))
             hit = (now, size)
             self._cache[key] = hit
         return hit[1]  # type: ignore[index]

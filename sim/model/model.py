@@ -159,6 +159,9 @@ class TradeWarModel(mesa.Model):
         self.groundwork = np.full(runs, p["initial.talks_weeks"], dtype=FLOAT)
         self.in_force = np.zeros((len(PACKAGES), runs), dtype=bool)
         self.concluded = np.zeros((len(PACKAGES), runs), dtype=bool)
+        # China acts on fentanyl precursors under a deal it signed (cn-fentanyl-linkage),
+        # until that deal collapses
+        self.precursor_action = np.zeros(runs, dtype=bool)
         self._truce_snapshot: dict[str, Array] = {}
         self._predeal: dict[str, Array] = {}
         self.face_ref = BY_NAME["initial.cn_face"].default
@@ -270,6 +273,12 @@ class TradeWarModel(mesa.Model):
                 ok = ~self.in_force[k]
             if pkg.channel == 4:
                 ok = ok & drafted
+            if pkg.trade:  # a tool traded one by one, while the tool is in use
+                ok = ok & (np.asarray(p["deal.tool_trades"]) > 0.5)
+                for gov, lifted in ((self.us, pkg.us_tools_lifted),
+                                    (self.cn, pkg.cn_tools_lifted)):
+                    for tool in lifted:
+                        ok = ok & (gov.tools[tool] > 0)
             out[k] = ok & changes & ~done
         return out
 
@@ -481,6 +490,8 @@ class TradeWarModel(mesa.Model):
         if not mask.any():
             return
         self.concluded[k] |= mask
+        if pkg.precursor_action:
+            self.precursor_action = self.precursor_action | mask
         first = mask & ~self.in_force.any(axis=0) & (self.truce_left == 0)
         self._snapshot(self._predeal, first)
         if pkg.temporary:
@@ -582,6 +593,7 @@ class TradeWarModel(mesa.Model):
         if renege.any():
             self._restore(self._predeal, renege)
             self.in_force[:, renege] = False
+            self.precursor_action = self.precursor_action & ~renege
             self.truce_left = np.where(renege, 0, self.truce_left).astype(np.int16)
             by_us = who * hazard < p["us.reopen_hazard"] + 0.5 * renege_h
             for gov, mask in ((self.us, renege & by_us), (self.cn, renege & ~by_us)):

@@ -7,7 +7,12 @@ cn-no-phase-one-repeat) and US export controls eased (us-export-controls).  A pa
 lasting or a pause of ``deal.pause_weeks`` (us-pause-others-90d).  The first four are the
 documents' named deals, which scenario files can refer to; the rest fill in the issue space
 between them (partial cuts, tools traded, lopsided splits), so that a proposer chooses what
-to offer (Rubinstein 1982; Powell 2006) rather than climbing a fixed ladder.  The channel
+to offer (Rubinstein 1982; Powell 2006) rather than climbing a fixed ladder.  A coercive tool
+can also be traded one by one (``trade``): China's soybean buying, which the White House
+asks for (us-farm-purchase-demand), goes with the fentanyl deal; adding an issue the sides
+value differently can make a deal where none was (Sebenius 1983).  Such a package is on the
+table only while the tool is in use (elsewhere it would repeat the smaller deal) and while
+``deal.tool_trades`` is on.  The channel
 level a package needs follows its scope: a single item at deputy level, a partial deal at
 ministerial level, a comprehensive one at leader level (us-multi-step,
 wu-ministerial-then-leader).
@@ -36,6 +41,7 @@ class Package:
     temporary: bool = False  # a pause: the broad layers and lifted tools snap back
     precursor_action: bool = False
     purchases: bool = False
+    trade: bool = False  # a tool traded one by one: on the table only while the tool is used
     cites: tuple[str, ...] = ()
 
     @property
@@ -124,6 +130,12 @@ PACKAGES: tuple[Package, ...] = (
             us_layers=_FLOOR_US, cn_layers=_FLOOR_CN, cn_tools_lifted=ALL_CN_TOOLS,
             us_tools_lifted=("export_controls",), precursor_action=True,
             cites=("us-multi-step", "us-export-controls", "cn-talk-dont-yield")),
+    Package("fentanyl_for_soybeans", 2,
+            "US drops the fentanyl layer; China acts on precursors and buys US farm goods again",
+            us_layers=_FENT, cn_tools_lifted=("farm_diversion",), precursor_action=True,
+            trade=True,
+            cites=("cn-fentanyl-linkage", "us-farm-purchase-demand", "cn-soy-diversion",
+                   "lit-sebenius1983")),
 )
 
 BY_NAME: dict[str, Package] = {pkg.name: pkg for pkg in PACKAGES}

@@ -409,6 +409,11 @@ PARAMS: tuple[Param, ...] = (
        "it can be signed (2.5 years: the midpoint of Bessent's two to three years); pauses, "
        "partial deals and single items need none", "us-deal-2-3-years", "us-multi-step",
        "wu-ministerial-then-leader", integer=True, sweep=(104, 156)),
+    _p("deal.tool_trades", 1, "flag", 0, 1,
+       "1: a coercive tool can be traded one by one (China buys US farm goods again as part "
+       "of the fentanyl deal); 0: China's tools are lifted only in a pause or a "
+       "comprehensive agreement", "us-farm-purchase-demand", "cn-soy-diversion",
+       "lit-sebenius1983", integer=True),
     _p("deal.us_floor", 10, "pp", 0, 100,
        "US reciprocal layer left after a comprehensive deal (down, but not to zero)",
        "us-not-zero", "lit-eo14257"),
