@@ -351,9 +351,9 @@ def test_mechanism_moves_outcomes_the_way_theory_expects(case: Case):
 SHIPPED_AGREE = ("rare-earth curbs bite harder", "a complete agreement drafted at once")
 """Cases that disagree at the declared defaults and agree on the calibrated set, also in
 the runs whose point holds the default rule for holding out (docs/ablations.md, 'The
-model as shipped').  The export-control squeeze is not among them: it speeds deals over
-the set that shipped before the fentanyl deal could carry soybeans (+6.8 points [+4.4,
-+9.0] with today's model) but not clearly over today's (+2.4 [-0.2, +4.8]), so which
+model as shipped').  The export-control squeeze is not among them: with today's model it
+speeds deals over the set that shipped before precursor action came to be given once
+(+6.5 points [+4.2, +8.7]) but not clearly over today's (+1.5 [-0.7, +3.8]), so which
 points the set holds decides it."""
 
 
@@ -633,9 +633,10 @@ def _shipped_section() -> list[str]:
         "on the set even in the runs whose point holds the default rule: their "
         "disagreements at the declared defaults come from where those defaults sit in the "
         "parameter space as much as from the rule for holding out. The export-control "
-        "squeeze sped deals over the set that shipped before (+6.8 points [+4.4, +9.0], "
-        "2,000 runs, with today's model) but not clearly over this one: which points the "
-        "set holds decides it, so it is no finding of the model as shipped. The cases "
+        "squeeze, with today's model, speeds deals over the set that shipped before "
+        "precursor action came to be given once (+6.5 points [+4.2, +8.7], 2,000 runs) but "
+        "not clearly over this one: which points the set holds decides it, so it is no "
+        "finding of the model as shipped. The cases "
         "that lose their verdict on the set lose it mostly to smaller effects (intervals "
         "across zero): deals by week 26 are rarer there (base above), so there is less to "
         "move. Complete information, private talks that reveal nothing and the expected "

@@ -270,19 +270,78 @@ class TestWinSet:
         m.after_week()
         assert not m.precursor_action.any()
 
-    def test_a_tool_is_traded_one_by_one_only_while_it_is_in_use(self):
+    def test_precursor_action_signed_twice_in_one_week_is_given_once(self):
+        """Two deals with precursor action signed in the same week (crossing offers):
+        the second is carried out without a second precursor concession by China."""
+        fent, k = PACKAGE_INDEX["fentanyl_for_precursors"], PACKAGE_INDEX["us_gives_more"]
+        m = model(runs=2, **{"initial.channel": 3, "decision.ratification_threshold": 0.0})
+        ctx = context(m)
+        fresh = ctx.package_size(m.cn, k).copy()
+        m.ratify_draw = {"us": fill(m, 0.0), "cn": fill(m, 0.0)}
+        m.conclude(fent, np.array([True, False]))
+        live = ctx.package_size(m.cn, k)  # the same week's context
+        np.testing.assert_allclose(fresh - live, [m.p["deal.precursor_concession_size"], 0.0],
+                                   rtol=1e-6, atol=1e-7)
+
+    def test_a_collapse_restores_the_precursor_action_that_stood_before(self):
+        """China acting on precursors after a pause with the fentanyl layer has ended (the
+        layer stays cut) goes on when a later deal without the action collapses: a
+        collapse restores what stood before the deals in force, as it does the layers."""
+        m = model(runs=2, **{"initial.channel": 3, "decision.ratification_threshold": 0.0})
+        context(m)
+        m.ratify_draw = {"us": fill(m, 0.0), "cn": fill(m, 0.0)}
+        m.conclude(PACKAGE_INDEX["truce_fentanyl"], np.array([True, True]))
+        m.truce_left[:] = 1
+        m.concluded[:] = False
+        m.after_week()  # the pause runs out: the broad layers snap back, fentanyl stays cut
+        assert every(m.truce_left == 0) and every(m.us.layers["reciprocal"] > 10.0)
+        assert every(m.us.layers["fentanyl"] == 0.0) and every(m.precursor_action)
+        context(m)
+        m.conclude(PACKAGE_INDEX["partial_cut"], np.array([True, True]))
+        assert m.in_force[PACKAGE_INDEX["partial_cut"]].all()
+        m.p["deal.renege_hazard"] = 1.0
+        m.after_week()
+        assert not m.in_force.any()
+        assert every(m.precursor_action)
+
+    def test_a_tool_is_traded_one_by_one_only_while_both_halves_are_there(self):
         """China's soybean buying can go with the fentanyl deal where China diverts it
-        (us-farm-purchase-demand); elsewhere that package would repeat the fentanyl deal,
-        and with deal.tool_trades off it is never on the table."""
+        (us-farm-purchase-demand) and the fentanyl layer is there to drop; elsewhere that
+        package would repeat the fentanyl deal or have China give its half for nothing,
+        and with deal.tool_trades off (one value per run here) it is never on the table."""
         k = PACKAGE_INDEX["fentanyl_for_soybeans"]
         m = model(runs=4, **{"initial.channel": 2})
         m.cn.tools["farm_diversion"] = np.array([1.0, 1.0, 0.0, 0.0], dtype=FLOAT)
+        m.us.layers["fentanyl"] = np.array([20.0, 0.0, 20.0, 0.0], dtype=FLOAT)
         context(m)
-        assert every(m.package_open(k) == [True, True, False, False])
+        assert every(m.package_open(k) == [True, False, False, False])
+        m.us.layers["fentanyl"] = fill(m, 20.0)
+        m.p["deal.tool_trades"] = np.array([1.0, 0.0, 1.0, 0.0], dtype=FLOAT)
+        context(m)
+        assert every(m.package_open(k) == [True, False, False, False])
         assert every(m.package_open(PACKAGE_INDEX["fentanyl_for_precursors"]))
-        m.p["deal.tool_trades"] = 0
+
+    def test_an_offer_made_moot_in_the_meantime_lapses_unsigned(self):
+        """A package accepted after a deal has taken away what it would change (here the
+        fentanyl layer, gone with the fentanyl deal signed just before) is not signed."""
+        m = model(runs=2, **{"initial.channel": 3, "decision.ratification_threshold": 0.0,
+                             "initial.cn_farm_diversion": 1})
         context(m)
-        assert not m.package_open(k).any()
+        m.ratify_draw = {"us": fill(m, 0.0), "cn": fill(m, 0.0)}
+        m.conclude(PACKAGE_INDEX["fentanyl_for_precursors"], np.array([True, False]))
+        m.conclude(PACKAGE_INDEX["fentanyl_for_soybeans"], np.array([True, True]))
+        assert every(m.in_force[PACKAGE_INDEX["fentanyl_for_soybeans"]] == [False, True])
+        assert every(m.cn.tools["farm_diversion"] == [1.0, 0.0])
+
+    def test_the_menu_between_weeks_is_the_state_after_the_week(self):
+        """What a player may choose between two weeks is read from the state the week
+        left, not from the one it began with."""
+        m = model(runs=3, **{"initial.channel": 2, "initial.cn_farm_diversion": 1})
+        m.step()
+        m.cn.tools["farm_diversion"] = np.array([1.0, 0.0, 1.0], dtype=FLOAT)
+        k = PACKAGE_INDEX["fentanyl_for_soybeans"]
+        np.testing.assert_array_equal(m.package_open(k), m._open_now(k))
+        assert not m.package_open(k)[1]
 
     def test_the_harvest_makes_the_us_value_soybean_buying_more(self):
         """At harvest the US weighs its farmers' losses more (us-farmers-harvest), so the

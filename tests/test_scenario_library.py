@@ -88,7 +88,13 @@ def test_a_completed_fentanyl_swap_removes_the_fentanyl_layer():
     signed = runs["failed_at_home"] == 0
     assert 0 < signed.sum() < len(runs)
     assert (runs.loc[signed, "us_fentanyl_final"] == 0.0).all()
-    assert (runs.loc[signed, "deal_kind"] == "fentanyl_for_precursors").all()
+    # where the US dropped the layer on its own before China's answer, the swap would
+    # change no layer and lapses unsigned (a package is on the table only while it changes
+    # a layer or a tool; China's precursor action alone does not count)
+    moot = (runs["first_deescalation_kind"] == "unilateral_us") & (
+        runs["first_deescalation_week"] <= 1)
+    assert (runs.loc[signed & ~moot, "deal_kind"] == "fentanyl_for_precursors").all()
+    assert not (runs.loc[moot, "deal_week"] <= 1).any()
     untouched = ~signed & runs["first_deescalation_week"].isna()
     assert untouched.sum() > 0
     assert (runs.loc[untouched, "us_fentanyl_final"] == 20.0).all()

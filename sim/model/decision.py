@@ -167,7 +167,7 @@ class WeekContext:
         # the rival escalated last week: an answer is due from a side that has said it
         # answers every escalation (us-answers-every-retaliation, cn-fight-to-end)
         self.answer_due = {gov.side: gov.rival.escalated for gov in model.governments}
-        self.precursor_action = model.precursor_action  # as the week began
+        self.precursor_action = model.precursor_action.copy()  # as the week began
 
     def packages_in(self, k: Array) -> list[int]:
         """The packages (indices, -1 for none left out) found in ``k``, one per run, in
@@ -381,27 +381,29 @@ class WeekContext:
         self._cache[key] = out
         return out
 
-    def new_precursor_action(self, k: int) -> Array | float:
+    def new_precursor_action(self, k: int, live: bool = False) -> Array | float:
         """1 where package ``k`` has China act on fentanyl precursors and it does not do so
-        already under a deal in force, 0 elsewhere: an item delivered once is not given,
-        nor valued, again (cn-fentanyl-linkage)."""
+        already under a deal it signed, 0 elsewhere: an item delivered once is not given,
+        nor valued, again (cn-fentanyl-linkage).  As the week began (what the week's
+        choices weigh), or with ``live`` as it stands now (a deal signed earlier in the
+        week included: what a concession carried out is measured on)."""
         if not PACKAGES[k].precursor_action:
             return 0.0
-        acting = self.precursor_action
+        acting = self.model.precursor_action if live else self.precursor_action
         return (~acting).astype(FLOAT) if acting.any() else 1.0
 
     def package_size(self, me: Government, k: int) -> Array:
         """The side's concession in package ``k``, as a share of a full back-down; memoised
         on the side's state it is measured from (a deal signed this week changes it)."""
         key = ("pkg_size", me.side, k)
-        now = (*me.layers.values(), me.exempt, *me.tools.values())
+        now = (*me.layers.values(), me.exempt, *me.tools.values(), self.model.precursor_action)
         hit = self._cache.get(key)
         if hit is None or any(a is not b for a, b in zip(hit[0], now, strict=True)):
             pkg = PACKAGES[k]
             size = self.concession_size(me, self.state(me, f"pkg:{k}"))
             if me.side == "cn" and pkg.precursor_action:
                 size = size + self.p["deal.precursor_concession_size"] * (
-                    self.new_precursor_action(k))
+                    self.new_precursor_action(k, live=True))
             hit = (now, size)
             self._cache[key] = hit
         return hit[1]  # type: ignore[index]

@@ -159,9 +159,11 @@ class TradeWarModel(mesa.Model):
         self.groundwork = np.full(runs, p["initial.talks_weeks"], dtype=FLOAT)
         self.in_force = np.zeros((len(PACKAGES), runs), dtype=bool)
         self.concluded = np.zeros((len(PACKAGES), runs), dtype=bool)
-        # China acts on fentanyl precursors under a deal it signed (cn-fentanyl-linkage),
-        # until that deal collapses
+        # China acts on fentanyl precursors under a deal it signed (cn-fentanyl-linkage): a
+        # lasting deal, or a pause, which leaves the fentanyl layer cut when it ends; a
+        # collapse of the deals in force restores what stood before the first of them
         self.precursor_action = np.zeros(runs, dtype=bool)
+        self._predeal_precursor = np.zeros(runs, dtype=bool)
         self._truce_snapshot: dict[str, Array] = {}
         self._predeal: dict[str, Array] = {}
         self.face_ref = BY_NAME["initial.cn_face"].default
@@ -250,37 +252,53 @@ class TradeWarModel(mesa.Model):
         return self._open[k]
 
     def _packages_open(self) -> Array:
+        out = np.zeros((len(PACKAGES), self.n), dtype=bool)
+        done = self._comprehensive_in_force()
+        drafted = self.groundwork >= self.p["deal.drafting_weeks"]
+        for k in range(len(PACKAGES)):
+            out[k] = self._open_now(k, done, drafted)
+        return out
 
-        p = self.p
-        drafted = self.groundwork >= p["deal.drafting_weeks"]
+    def _comprehensive_in_force(self) -> Array:
         done = np.zeros(self.n, dtype=bool)
         for k, pkg in enumerate(PACKAGES):
             if pkg.channel == 4:
                 done |= self.in_force[k]
-        out = np.zeros((len(PACKAGES), self.n), dtype=bool)
-        for k, pkg in enumerate(PACKAGES):
-            changes = np.zeros(self.n, dtype=bool)
+        return done
+
+    def _open_now(self, k: int, done: Array | None = None,
+                  drafted: Array | None = None) -> Array:
+        """``package_open`` for package ``k`` as the state stands now (a deal signed earlier
+        in the week included)."""
+        p, pkg = self.p, PACKAGES[k]
+        if done is None:
+            done = self._comprehensive_in_force()
+        if drafted is None:
+            drafted = self.groundwork >= p["deal.drafting_weeks"]
+        changes = np.zeros(self.n, dtype=bool)
+        for gov, targets, lifted in ((self.us, pkg.us_layers, pkg.us_tools_lifted),
+                                     (self.cn, pkg.cn_layers, pkg.cn_tools_lifted)):
+            for layer, level in targets.items():
+                changes |= gov.layers[layer] > layer_target(level, p, gov.side, layer) + 1e-6
+            for tool in lifted:
+                changes |= gov.tools[tool] > 0
+        if pkg.temporary:
+            ok = self.truce_left <= 4
+            changes |= self.truce_left > 0  # a renewal extends the pause
+        else:
+            ok = ~self.in_force[k]
+        if pkg.channel == 4:
+            ok = ok & drafted
+        if pkg.trade:  # a tool traded for a layer: both halves must still be there to give
+            ok = ok & (np.asarray(p["deal.tool_trades"]) > 0.5)
             for gov, targets, lifted in ((self.us, pkg.us_layers, pkg.us_tools_lifted),
                                          (self.cn, pkg.cn_layers, pkg.cn_tools_lifted)):
                 for layer, level in targets.items():
-                    changes |= gov.layers[layer] > layer_target(level, p, gov.side, layer) + 1e-6
+                    ok = ok & (gov.layers[layer]
+                               > layer_target(level, p, gov.side, layer) + 1e-6)
                 for tool in lifted:
-                    changes |= gov.tools[tool] > 0
-            if pkg.temporary:
-                ok = self.truce_left <= 4
-                changes |= self.truce_left > 0  # a renewal extends the pause
-            else:
-                ok = ~self.in_force[k]
-            if pkg.channel == 4:
-                ok = ok & drafted
-            if pkg.trade:  # a tool traded one by one, while the tool is in use
-                ok = ok & (np.asarray(p["deal.tool_trades"]) > 0.5)
-                for gov, lifted in ((self.us, pkg.us_tools_lifted),
-                                    (self.cn, pkg.cn_tools_lifted)):
-                    for tool in lifted:
-                        ok = ok & (gov.tools[tool] > 0)
-            out[k] = ok & changes & ~done
-        return out
+                    ok = ok & (gov.tools[tool] > 0)
+        return ok & changes & ~done
 
     def bound_by_deal(self, side: str) -> Array:
         """Runs in which a deal in force sets ``side``'s broad layer: a pause that runs or
@@ -480,7 +498,9 @@ class TradeWarModel(mesa.Model):
         that signs it."""
         pkg = PACKAGES[k]
         ctx = self.context
-        mask = mask & ~self.concluded[k]
+        # a package that a deal signed since it was put forward has made moot (it would
+        # change nothing, or a trade has lost one of its halves) lapses unsigned
+        mask = mask & ~self.concluded[k] & self._open_now(k)
         ok_us = self.ratify_draw["us"] < ctx.ratification(self.us, k)
         ok_cn = self.ratify_draw["cn"] < ctx.ratification(self.cn, k)
         self.failed["us"] |= mask & ~ok_us
@@ -490,10 +510,13 @@ class TradeWarModel(mesa.Model):
         if not mask.any():
             return
         self.concluded[k] |= mask
-        if pkg.precursor_action:
-            self.precursor_action = self.precursor_action | mask
         first = mask & ~self.in_force.any(axis=0) & (self.truce_left == 0)
         self._snapshot(self._predeal, first)
+        if first.any():  # what a collapse of the deals from here restores
+            self._predeal_precursor = np.where(first, self.precursor_action,
+                                               self._predeal_precursor)
+        if pkg.precursor_action:
+            self.precursor_action = self.precursor_action | mask
         if pkg.temporary:
             fresh = mask & (self.truce_left == 0)
             self._snapshot(self._truce_snapshot, fresh)
@@ -593,7 +616,8 @@ class TradeWarModel(mesa.Model):
         if renege.any():
             self._restore(self._predeal, renege)
             self.in_force[:, renege] = False
-            self.precursor_action = self.precursor_action & ~renege
+            self.precursor_action = np.where(renege, self._predeal_precursor,
+                                             self.precursor_action)
             self.truce_left = np.where(renege, 0, self.truce_left).astype(np.int16)
             by_us = who * hazard < p["us.reopen_hazard"] + 0.5 * renege_h
             for gov, mask in ((self.us, renege & by_us), (self.cn, renege & ~by_us)):
@@ -642,6 +666,7 @@ class TradeWarModel(mesa.Model):
         self.us.cum_pain = self.us.cum_pain + pain.us / 52.0
         self.cn.cum_pain = self.cn.cum_pain + pain.cn / 52.0
         self.recorder.record_state(pain)
+        self._open = None  # the week's moves changed what is open (a player asks next)
 
     def run(self) -> None:
         """Advance to the scenario's horizon."""

@@ -11,8 +11,9 @@ to offer (Rubinstein 1982; Powell 2006) rather than climbing a fixed ladder.  A 
 can also be traded one by one (``trade``): China's soybean buying, which the White House
 asks for (us-farm-purchase-demand), goes with the fentanyl deal; adding an issue the sides
 value differently can make a deal where none was (Sebenius 1983).  Such a package is on the
-table only while the tool is in use (elsewhere it would repeat the smaller deal) and while
-``deal.tool_trades`` is on.  The channel
+table only while both its halves are there to give (the tool in use, the layer above its
+target; elsewhere it would repeat the smaller deal or have one side give for nothing) and
+while ``deal.tool_trades`` is on.  The channel
 level a package needs follows its scope: a single item at deputy level, a partial deal at
 ministerial level, a comprehensive one at leader level (us-multi-step,
 wu-ministerial-then-leader).
@@ -41,7 +42,7 @@ class Package:
     temporary: bool = False  # a pause: the broad layers and lifted tools snap back
     precursor_action: bool = False
     purchases: bool = False
-    trade: bool = False  # a tool traded one by one: on the table only while the tool is used
+    trade: bool = False  # a tool traded one by one: open only while both halves are there
     cites: tuple[str, ...] = ()
 
     @property

@@ -411,8 +411,8 @@ PARAMS: tuple[Param, ...] = (
        "wu-ministerial-then-leader", integer=True, sweep=(104, 156)),
     _p("deal.tool_trades", 1, "flag", 0, 1,
        "1: a coercive tool can be traded one by one (China buys US farm goods again as part "
-       "of the fentanyl deal); 0: China's tools are lifted only in a pause or a "
-       "comprehensive agreement", "us-farm-purchase-demand", "cn-soy-diversion",
+       "of the fentanyl deal); 0: no package trades a tool one by one (tools are lifted "
+       "only within the broader packages)", "us-farm-purchase-demand", "cn-soy-diversion",
        "lit-sebenius1983", integer=True),
     _p("deal.us_floor", 10, "pp", 0, 100,
        "US reciprocal layer left after a comprehensive deal (down, but not to zero)",
