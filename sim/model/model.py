@@ -275,13 +275,14 @@ class TradeWarModel(mesa.Model):
             done = self._comprehensive_in_force()
         if drafted is None:
             drafted = self.groundwork >= p["deal.drafting_weeks"]
-        changes = np.zeros(self.n, dtype=bool)
+        # what each item of the package would still change; a trade needs every item
+        items = []
         for gov, targets, lifted in ((self.us, pkg.us_layers, pkg.us_tools_lifted),
                                      (self.cn, pkg.cn_layers, pkg.cn_tools_lifted)):
-            for layer, level in targets.items():
-                changes |= gov.layers[layer] > layer_target(level, p, gov.side, layer) + 1e-6
-            for tool in lifted:
-                changes |= gov.tools[tool] > 0
+            items += [gov.layers[layer] > layer_target(level, p, gov.side, layer) + 1e-6
+                      for layer, level in targets.items()]
+            items += [gov.tools[tool] > 0 for tool in lifted]
+        changes = np.logical_or.reduce(items) if items else np.zeros(self.n, dtype=bool)
         if pkg.temporary:
             ok = self.truce_left <= 4
             changes |= self.truce_left > 0  # a renewal extends the pause
@@ -290,14 +291,7 @@ class TradeWarModel(mesa.Model):
         if pkg.channel == 4:
             ok = ok & drafted
         if pkg.trade:  # a tool traded for a layer: both halves must still be there to give
-            ok = ok & (np.asarray(p["deal.tool_trades"]) > 0.5)
-            for gov, targets, lifted in ((self.us, pkg.us_layers, pkg.us_tools_lifted),
-                                         (self.cn, pkg.cn_layers, pkg.cn_tools_lifted)):
-                for layer, level in targets.items():
-                    ok = ok & (gov.layers[layer]
-                               > layer_target(level, p, gov.side, layer) + 1e-6)
-                for tool in lifted:
-                    ok = ok & (gov.tools[tool] > 0)
+            ok = ok & (np.asarray(p["deal.tool_trades"]) > 0.5) & np.logical_and.reduce(items)
         return ok & changes & ~done
 
     def bound_by_deal(self, side: str) -> Array:
