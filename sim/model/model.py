@@ -22,8 +22,8 @@ from sim.model.decision import WeekContext, hierarchy_weights
 from sim.model.economics import FLOAT, Economy, Pain, Posture, elasticity
 from sim.model.events import EventBook
 from sim.model.moves import INDEX, MOVES
+from sim.model.packages import COMPREHENSIVE, PACKAGES
 from sim.model.packages import INDEX as PACKAGE_INDEX
-from sim.model.packages import PACKAGES
 from sim.model.parameters import BY_NAME, defaults, resolve
 from sim.model.recorder import DEESCALATION_KINDS, Recorder
 from sim.model.transitions import layer_target, side_effect
@@ -260,11 +260,7 @@ class TradeWarModel(mesa.Model):
         return out
 
     def _comprehensive_in_force(self) -> Array:
-        done = np.zeros(self.n, dtype=bool)
-        for k, pkg in enumerate(PACKAGES):
-            if pkg.channel == 4:
-                done |= self.in_force[k]
-        return done
+        return self.in_force[sorted(COMPREHENSIVE)].any(axis=0)
 
     def _open_now(self, k: int, done: Array | None = None,
                   drafted: Array | None = None) -> Array:
