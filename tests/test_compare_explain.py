@@ -281,7 +281,10 @@ def test_explain_tells_standing_proposals_and_the_answers_to_them():
         assert modes[ev.id] == "proposed"
         what = f"the US proposal standing on the table (scenario step '{ev.id}')"
         assert text.count(f"China turns down {what}") == story.row[f"event_{ev.id}_rejected"]
-        assert (f"China accepts {what}" in text) == (story.row[f"event_{ev.id}"] == "accepted")
+        signed = [line for line in text.splitlines()
+                  if f"China accepts {what}" in line and "fails at home" not in line
+                  and "lapses unsigned" not in line]
+        assert bool(signed) == (story.row[f"event_{ev.id}"] == "accepted")
         told += 1
     assert told >= 2  # the fentanyl talks and at least the swap that follows them
     assert "it proposes deputy-level talks" in text

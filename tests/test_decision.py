@@ -333,6 +333,27 @@ class TestWinSet:
         assert every(m.in_force[PACKAGE_INDEX["fentanyl_for_soybeans"]] == [False, True])
         assert every(m.cn.tools["farm_diversion"] == [1.0, 0.0])
 
+    def test_a_tool_sold_in_a_deal_is_not_taken_back_by_a_weeks_move(self):
+        """China, having sold its soybean buying for the fentanyl layer, does not choose
+        to divert it again while that deal is in force (breaking it is reneging); an
+        escalation that raises another tool stays open, and so does the same rung where
+        no such deal holds."""
+        soy = PACKAGE_INDEX["fentanyl_for_soybeans"]
+        m = model(runs=3, **{"initial.channel": 2, "initial.cn_farm_diversion": 1,
+                             "decision.ratification_threshold": 0.0})
+        context(m)
+        m.ratify_draw = {"us": fill(m, 0.0), "cn": fill(m, 0.0)}
+        m.conclude(soy, np.array([True, True, False]))
+        assert every(m.cn.tools["farm_diversion"] == [0.0, 0.0, 1.0])
+        m.cn.tools["rare_earth"] = fill(m, 1.0)
+        m.cn.tools["films"] = np.array([1.0, 0.0, 1.0], dtype=FLOAT)
+        m.cn.tools["farm_diversion"] = np.array([0.0, 0.0, 0.0], dtype=FLOAT)
+        ctx = context(m)  # run 0: the next rung is the soybeans; run 1: films; run 2: free
+        escalate = MOVES[INDEX["escalate"]]
+        assert every(escalate.available(m.cn, ctx))
+        assert every(escalate.chosen_freely(m.cn, ctx) == [False, True, True])
+        assert not m.bound_by_deal("us").any()
+
     def test_the_menu_between_weeks_is_the_state_after_the_week(self):
         """What a player may choose between two weeks is read from the state the week
         left, not from the one it began with."""

@@ -104,3 +104,27 @@ def test_check_names_the_problem():
 def test_overrides_reach_the_model():
     m = TradeWarModel(runs=3, overrides={"initial.us_reciprocal": 50})
     assert np.all(m.us.layers["reciprocal"] == 50)
+
+
+def test_an_accepted_package_that_fails_at_home_has_not_taken_effect():
+    """A standing offer the rival accepted but one side's constituencies did not ratify
+    (lit-putnam1988) has not taken effect: a step conditioned on it waits, and with retry
+    the offer stays on the table; where it is signed, the step follows."""
+    from sim.experiments.ensemble import run_ensemble
+
+    scenario = Scenario(
+        name="swap", description="a swap that may fail at home", weeks=4,
+        initial={"channel": 2},
+        parameters={"deal.renege_hazard": 0.0, "us.reopen_hazard": 0.0},
+        events=[{"id": "swap", "actor": "us", "move": "offer", "mode": "forced",
+                 "package": "fentanyl_for_precursors", "retry": True},
+                {"id": "yes", "actor": "cn", "move": "accept", "mode": "forced", "week": 1},
+                {"id": "next", "actor": "us", "move": "hold", "mode": "forced",
+                 "when": {"after": "swap"}}])
+    runs = run_ensemble(scenario, runs=400, seed=3, path_sample=0).runs
+    status = runs["event_swap"].astype(str)
+    assert set(status) <= {"accepted", "awaiting", "lapsed"}
+    waiting = (status == "awaiting") & (runs["failed_at_home"] > 0)
+    assert waiting.sum() > 20  # failed at home, still on the table at the horizon
+    assert (runs.loc[status == "awaiting", "event_next"] == "pending").all()
+    assert (runs.loc[status == "accepted", "event_next"] == "done").all()

@@ -9,7 +9,7 @@ import pytest
 from sim.experiments.ensemble import run_ensemble
 from sim.io.evidence import load_evidence, load_literature
 from sim.io.scenario import load_scenario
-from sim.model.events import ACCEPTED, DONE, STATUS_NAMES
+from sim.model.events import STATUS_NAMES, TOOK_EFFECT
 from sim.model.model import TradeWarModel
 from sim.reports.replay import format_replay, replay_report
 
@@ -83,19 +83,28 @@ def test_a_completed_fentanyl_swap_removes_the_fentanyl_layer():
                                 {"id": "yes", "actor": "cn", "move": "accept", "mode": "forced",
                                  "week": 1}])
     runs = run_ensemble(scenario, runs=400, seed=3, path_sample=0).runs
-    assert (runs["event_swap"] == "accepted").all()  # China's forced answer takes it
-    # two-level ratification: a deal both governments signed can still fail at home
-    signed = runs["failed_at_home"] == 0
-    assert 0 < signed.sum() < len(runs)
-    assert (runs.loc[signed, "us_fentanyl_final"] == 0.0).all()
+    status = runs["event_swap"].astype(str)
+    # China's forced answer takes it; two-level ratification: a deal both governments
+    # signed can still fail at home, and the step's status says so (no retry: withdrawn)
+    signed, failed = status == "accepted", status == "failed_at_home"
+    assert signed.sum() > 0 and failed.sum() > 0
+    assert (signed | failed | (status == "lapsed")).all()
+    assert (runs.loc[failed, "failed_at_home"] >= 1).all()
+    assert (runs.loc[signed, "deal_kind"] == "fentanyl_for_precursors").all()
     # where the US dropped the layer on its own before China's answer, the swap would
     # change no layer and lapses unsigned (a package is on the table only while it changes
     # a layer or a tool; China's precursor action alone does not count)
     moot = (runs["first_deescalation_kind"] == "unilateral_us") & (
         runs["first_deescalation_week"] <= 1)
-    assert (runs.loc[signed & ~moot, "deal_kind"] == "fentanyl_for_precursors").all()
+    assert (status[moot] == "lapsed").all()
     assert not (runs.loc[moot, "deal_week"] <= 1).any()
-    untouched = ~signed & runs["first_deescalation_week"].isna()
+    # or a deal the US accepted first that week took the layer away (US answers first)
+    lapsed = (status == "lapsed") & ~moot
+    assert (runs.loc[lapsed, "deal_week"] <= 2).all()  # recorded as the week after
+    assert (runs.loc[lapsed, "deal_kind"] != "fentanyl_for_precursors").all()
+    kept = signed & (runs["renege_week"].isna())
+    assert (runs.loc[kept, "us_fentanyl_final"] == 0.0).all()
+    untouched = failed & runs["first_deescalation_week"].isna()
     assert untouched.sum() > 0
     assert (runs.loc[untouched, "us_fentanyl_final"] == 20.0).all()
 
@@ -120,7 +129,7 @@ def test_conditions_fire_only_when_met():
     for _ in range(scenario.weeks):
         model.step()
         put = model.events.fired_week[ministerial] == model.week - 1
-        took = np.isin(model.events.status[swap], (DONE, ACCEPTED))  # final once reached
+        took = np.isin(model.events.status[swap], TOOK_EFFECT)  # final once reached
         assert not np.any(put & ~took)
         ever_put |= put
     assert ever_put.any()

@@ -14,8 +14,13 @@ threshold), never evaluated code.
 Status of an event in a run: ``pending`` (its week or condition never came, or the move was
 never available), ``declined`` (put to its actor, who chose otherwise), ``done`` (made),
 ``awaiting`` (a proposal on the table, not yet answered), ``accepted`` / ``rejected`` (the
-rival's answer to it).  Only ``done`` and ``accepted`` count as having taken effect.  With
-``retry`` a declined move is put again the next week, and a rejected proposal stays on the
+rival's answer to it), ``failed_at_home`` (a package the rival accepted that one side's
+constituencies did not ratify, lit-putnam1988) and ``lapsed`` (a standing proposal
+withdrawn unsigned because a deal signed in the meantime made it moot, whether the rival
+had just accepted it or not).  ``done``, ``accepted`` and ``lapsed`` count as having taken
+effect (for ``lapsed``, as for a step whose aim is already in place, what it sought is
+settled otherwise); ``failed_at_home`` does not.  With ``retry`` a declined move is put
+again the next week, and a rejected proposal, or one that failed at home, stays on the
 table.
 """
 
@@ -48,10 +53,11 @@ if TYPE_CHECKING:
 
 Array = np.ndarray
 
-PENDING, DONE, DECLINED, ACCEPTED, REJECTED, AWAITING = 0, 1, 2, 3, 4, 5
+PENDING, DONE, DECLINED, ACCEPTED, REJECTED, AWAITING, FAILED, LAPSED = range(8)
 STATUS_NAMES = {PENDING: "pending", DONE: "done", DECLINED: "declined", ACCEPTED: "accepted",
-                REJECTED: "rejected", AWAITING: "awaiting"}
-TOOK_EFFECT = (DONE, ACCEPTED)
+                REJECTED: "rejected", AWAITING: "awaiting", FAILED: "failed_at_home",
+                LAPSED: "lapsed"}
+TOOK_EFFECT = (DONE, ACCEPTED, LAPSED)
 PLAYER = -1  # ``Government.scripted`` value of a move made by a human player
 
 
@@ -194,20 +200,28 @@ class EventBook:
         self.status[j] = np.where(free, AWAITING, self.status[j])
         self.fired_week[j] = np.where(free, self.model.week, self.fired_week[j])
 
-    def answered_standing(self, proposer: Government, accepted: Array,
-                          rejected: Array) -> None:
+    def answered_standing(self, proposer: Government, accepted: Array, rejected: Array,
+                          failed: Array | None = None, lapsed: Array | None = None) -> None:
         """The rival answered ``proposer``'s standing proposals: an accepted one took
-        effect; a rejected one stays on the table if its event retries, else is withdrawn."""
+        effect; one accepted that failed at home, or a rejected one, stays on the table if
+        its event retries, else is withdrawn; one accepted that lapsed as moot is
+        withdrawn."""
+        none = np.zeros_like(accepted)
+        failed = none if failed is None else failed
+        lapsed = none if lapsed is None else lapsed
         for j, ev in enumerate(self.events):
             if ev.actor != proposer.side:
                 continue
             mine = proposer.standing_event == j
             acc, rej = accepted & mine, rejected & mine
+            fail, moot = failed & mine, lapsed & mine
             self.status[j] = np.where(acc, ACCEPTED, self.status[j])
+            self.status[j] = np.where(moot, LAPSED, self.status[j])
             self.rejections[j] += rej
-            withdraw = acc | (rej & (not ev.retry))
+            withdraw = acc | moot | ((rej | fail) & (not ev.retry))
             if not ev.retry:
                 self.status[j] = np.where(rej, REJECTED, self.status[j])
+                self.status[j] = np.where(fail, FAILED, self.status[j])
             proposer.standing_kind = np.where(withdraw, 0, proposer.standing_kind).astype(
                 np.int8)
             proposer.standing_arg = np.where(withdraw, -1, proposer.standing_arg).astype(
@@ -229,7 +243,7 @@ class EventBook:
             for j, ev in enumerate(self.events):
                 if ev.actor == gov.side:
                     sel = moot & (gov.standing_event == j)
-                    self.status[j] = np.where(sel, DONE, self.status[j])
+                    self.status[j] = np.where(sel, LAPSED, self.status[j])
             gov.standing_kind = np.where(moot, 0, kind).astype(np.int8)
             gov.standing_arg = np.where(moot, -1, arg).astype(np.int16)
             gov.standing_event = np.where(moot, -1, gov.standing_event).astype(np.int16)

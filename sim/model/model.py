@@ -26,7 +26,7 @@ from sim.model.packages import COMPREHENSIVE, PACKAGES
 from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.parameters import BY_NAME, defaults, resolve
 from sim.model.recorder import DEESCALATION_KINDS, Recorder
-from sim.model.transitions import layer_target, side_effect
+from sim.model.transitions import escalation_target, layer_target, side_effect
 from sim.model.vector import select
 
 if TYPE_CHECKING:
@@ -293,13 +293,25 @@ class TradeWarModel(mesa.Model):
     def bound_by_deal(self, side: str) -> Array:
         """Runs in which a deal in force sets ``side``'s broad layer: a pause that runs or
         a lasting deal that cut it.  A bound side does not escalate; a deal breaks only by
-        reneging (``deal.renege_hazard``, lit-bown-phase-one), not by a week's move."""
+        reneging (``deal.renege_hazard``, lit-bown-phase-one), not by a week's move.  So is
+        a side whose next escalation would take back a tool that a lasting deal in force
+        lifted (China diverting its soybean buying again after selling it for the fentanyl
+        layer: us-farm-purchase-demand, cn-soy-diversion)."""
+        gov = self.us if side == "us" else self.cn
         layer = "reciprocal" if side == "us" else "retaliatory"
         out = self.truce_left > 0
         for k, pkg in enumerate(PACKAGES):
-            if not pkg.temporary and layer in (pkg.us_layers if side == "us"
-                                               else pkg.cn_layers):
+            if pkg.temporary:
+                continue
+            if layer in (pkg.us_layers if side == "us" else pkg.cn_layers):
                 out = out | self.in_force[k]
+                continue
+            tools = pkg.us_tools_lifted if side == "us" else pkg.cn_tools_lifted
+            if tools and self.in_force[k].any():
+                target = escalation_target(gov, self.p)
+                for t, name in enumerate(gov.spec.tools):
+                    if name in tools:
+                        out = out | (self.in_force[k] & (target == t + 1))
         return out
 
     def channel_targets(self) -> dict[str, Array]:
@@ -359,10 +371,14 @@ class TradeWarModel(mesa.Model):
         arg = np.where(standing, rival.standing_arg, rival.pending_arg)
         private = ~standing & rival.pending_private
         yes = accept & on_table
+        signed = np.zeros(self.n, dtype=bool)
+        moot = np.zeros(self.n, dtype=bool)
         for k in np.unique(np.where(yes & (kind == 1), arg, -1)):
             if k >= 0:
-                self.conclude(int(k), yes & (kind == 1) & (arg == k), proposer=rival,
-                              private=private)
+                done, lapsed = self.conclude(int(k), yes & (kind == 1) & (arg == k),
+                                             proposer=rival, private=private)
+                signed |= done
+                moot |= lapsed
         upgrade = yes & (kind == 2)
         if upgrade.any():
             self.upgrade_channel(upgrade, arg, responder=me)
@@ -370,7 +386,11 @@ class TradeWarModel(mesa.Model):
         if matched.any():
             self.matched_cut(matched)
         self.recorder.declined[me.side] += on_table & ~accept
-        self.events.answered_standing(rival, yes & standing, (me.answer == REJECT) & standing)
+        unsigned = yes & (kind == 1) & ~signed  # accepted, but failed at home or lapsed
+        self.events.answered_standing(rival, yes & ~unsigned & standing,
+                                      (me.answer == REJECT) & standing,
+                                      failed=unsigned & ~moot & standing,
+                                      lapsed=moot & standing)
         lapsed = on_table & ~standing | (rival.pending_kind != 0)
         rival.pending_kind = np.where(lapsed, 0, rival.pending_kind).astype(np.int8)
         rival.pending_arg = np.where(lapsed, -1, rival.pending_arg).astype(np.int16)
@@ -481,24 +501,31 @@ class TradeWarModel(mesa.Model):
             self.concede(gov, afters[gov.side], mask, "matched", m)
 
     def conclude(self, k: int, mask: Array, proposer: Government | None = None,
-                 private: Array | None = None) -> None:
+                 private: Array | None = None) -> tuple[Array, Array]:
         """Package ``k``, accepted where ``mask`` holds, goes to both sides' constituencies;
         where both ratify it, both sides carry it out (lit-putnam1988).  A deal agreed in
         private is announced: the talks are admitted and the channel rises to the level
-        that signs it."""
+        that signs it.  Returns the runs where the package is in effect (signed now, or
+        already signed this week) and the runs where it lapsed unsigned as moot; the rest
+        of ``mask`` failed at home."""
         pkg = PACKAGES[k]
         ctx = self.context
+        accepted = mask
+        already = mask & self.concluded[k]  # the same package, signed earlier this week
         # a package that a deal signed since it was put forward has made moot (it would
         # change nothing, or a trade has lost one of its halves) lapses unsigned
         mask = mask & ~self.concluded[k] & self._open_now(k)
+        moot = accepted & ~already & ~mask
         ok_us = self.ratify_draw["us"] < ctx.ratification(self.us, k)
         ok_cn = self.ratify_draw["cn"] < ctx.ratification(self.cn, k)
         self.failed["us"] |= mask & ~ok_us
         self.failed["cn"] |= mask & ~ok_cn
         self.recorder.failed_at_home(mask & ~(ok_us & ok_cn), mask & ~ok_us, mask & ~ok_cn)
+        if proposer is not None:
+            self.recorder.unsigned(proposer.rival.side, mask & ~ok_us, mask & ~ok_cn, moot)
         mask = mask & ok_us & ok_cn
         if not mask.any():
-            return
+            return already, moot
         self.concluded[k] |= mask
         first = mask & ~self.in_force.any(axis=0) & (self.truce_left == 0)
         self._snapshot(self._predeal, first)
@@ -525,6 +552,7 @@ class TradeWarModel(mesa.Model):
         self.channel = np.where(mask, np.maximum(self.channel, pkg.channel),
                                 self.channel).astype(np.int8)
         self.recorder.dealt(mask, k)
+        return mask | already, moot
 
     def upgrade_channel(self, mask: Array, target: Array, responder: Government) -> None:
         """Raise the channel to ``target``; official talks mean both sides admit them."""

@@ -25,6 +25,9 @@ Array = np.ndarray
 DEESCALATION_KINDS = ("none", "unilateral_us", "unilateral_cn", "private_us", "private_cn",
                       "matched", *(f"deal_{pkg.name}" for pkg in PACKAGES))
 ANSWER_NAMES = ("", "accept", "reject")
+UNSIGNED_NAMES = ("", "failed_at_home_us", "failed_at_home_cn", "failed_at_home_both",
+                  "lapsed")
+"""What came of an accepted package that was not signed (``{side}_answer_unsigned``)."""
 REGRET_UNIT = 1_000_000  # regret is summed in micro-weeks of pain: integers, exact sums
 REGRET_TOL = 1e-6  # a shortfall (weeks of pain) below this is a tie, not a choice against
 DIAGNOSTIC_KEYS = ("side", "kind", "move")
@@ -82,6 +85,10 @@ class Recorder:
         self.answers = {side: np.zeros((w + 1, s), dtype=np.int8) for side in ("us", "cn")}
         self.answer_gain = {side: np.zeros((w + 1, s), dtype=np.float32)
                             for side in ("us", "cn")}
+        # what came of a package a side accepted: 0 signed (or nothing accepted), 1 failed
+        # at home in the US, 2 in China, 3 in both, 4 lapsed as moot (UNSIGNED_NAMES)
+        self.unsigned_code = {side: np.zeros((w + 1, s), dtype=np.int8)
+                              for side in ("us", "cn")}
         self.moves = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
         self.args = {side: np.full((w + 1, s), -1, dtype=np.int16) for side in ("us", "cn")}
         self.scripted = {side: np.zeros((w + 1, s), dtype=np.int16) for side in ("us", "cn")}
@@ -197,6 +204,16 @@ class Recorder:
         self.failed["us"] += us
         self.failed["cn"] += cn
 
+    def unsigned(self, answerer: str, us: Array, cn: Array, moot: Array) -> None:
+        """For the sampled runs' narratives: a package ``answerer`` accepted this week was
+        not signed, because it failed at home (``us``, ``cn``) or lapsed as ``moot``."""
+        s = self.sample
+        if not s:
+            return
+        code = np.where(moot[:s], 4, us[:s].astype(np.int8) + 2 * cn[:s].astype(np.int8))
+        row = self.unsigned_code[answerer][self.model.week + 1]
+        row[:] = np.where(code > 0, code, row)
+
     def diagnostic_counts(self) -> pd.DataFrame:
         """Integer counts per side, kind (``move`` or ``answer``) and name: free choices
         (``chosen``), those made against a negative margin (``against``) and their summed
@@ -268,6 +285,9 @@ class Recorder:
             "us_face_final": m.us.face, "cn_face_final": m.cn.face,
             "us_face_paid": m.us.face_paid, "cn_face_paid": m.cn.face_paid,
             "channel_final": m.channel.astype(np.int8),
+            "cn_precursor_action": m.precursor_action.copy(),
+            **{f"{gov.side}_{name}_final": level for gov in m.governments
+               for name, level in gov.tools.items()},
             "us_declined": self.declined["us"], "cn_declined": self.declined["cn"],
             "us_leaks": self.leaks["us"], "cn_leaks": self.leaks["cn"],
             "us_type": pd.Categorical.from_codes(m.us.type_index, categories=list(TYPE_NAMES)),
@@ -311,6 +331,8 @@ class Recorder:
             frame[f"{side}_answer"] = pd.Categorical(
                 np.array(ANSWER_NAMES)[self.answers[side].ravel()])
             frame[f"{side}_answer_gain"] = self.answer_gain[side].ravel()
+            frame[f"{side}_answer_unsigned"] = pd.Categorical.from_codes(
+                self.unsigned_code[side].ravel(), categories=list(UNSIGNED_NAMES))
             frame[f"{side}_move_arg"] = self.args[side].ravel()
             event_names = np.array(["", *m.events.ids, "player"])  # PLAYER = -1: last
             frame[f"{side}_event"] = event_names[self.scripted[side].ravel()]

@@ -155,6 +155,19 @@ def reasons(row: pd.Series, side: str, top: int = 2) -> str:
     return "no term differed by more than 0.05"
 
 
+def unsigned_sentence(row: pd.Series, side: str) -> str:
+    """What came of a package the side accepted but that was not signed: it failed at
+    home (lit-putnam1988) or a deal signed meanwhile made it moot; '' where it was signed."""
+    code = str(row.get(f"{side}_answer_unsigned", "") or "")
+    if code == "lapsed":
+        return " It lapses unsigned: a deal signed this week made it moot."
+    if code.startswith("failed_at_home_"):
+        where = {"us": "in the US", "cn": "in China", "both": "on both sides"}[
+            code.removeprefix("failed_at_home_")]
+        return f" It fails at home: its ratification fails {where}, and nothing is signed."
+    return ""
+
+
 def answer_sentence(row: pd.Series, side: str) -> str | None:
     """The side's answer to the rival's proposal this week, if it gave one, naming the
     scenario step when the proposal is one standing on the table."""
@@ -171,7 +184,7 @@ def answer_sentence(row: pd.Series, side: str) -> str | None:
             why = f"gain {gain:+.1f} weeks of pain over holding out"
         else:
             why = f"although it would lose {-gain:.1f} weeks of pain against holding out"
-        return f"{who} accepts {what} ({why})."
+        return f"{who} accepts {what} ({why}).{unsigned_sentence(row, side)}"
     if gain <= 0:
         why = f"it would lose {-gain:.1f} weeks of pain by accepting"
     else:

@@ -62,9 +62,11 @@ def stop_reason(runs: pd.DataFrame, event_id: str, actor: str) -> np.ndarray:
     rejections = runs[f"event_{event_id}_rejected"].to_numpy() > 0
     rival = "cn" if actor == "us" else "us"
     return np.select(
-        [status == "rejected", status == "declined", rejections, declines,
-         status == "awaiting"],
+        [status == "rejected", status == "declined", status == "failed_at_home",
+         status == "lapsed", rejections, declines, status == "awaiting"],
         [f"rejected by {NAMES[rival]}", f"declined by {NAMES[actor]}",
+         "accepted, but failed at home (not ratified)",
+         "accepted, but lapsed: a deal signed meanwhile made it moot",
          f"rejected by {NAMES[rival]} (each time proposed)",
          f"declined by {NAMES[actor]} (each time put to it)",
          f"made, awaiting {NAMES[rival]}'s answer at the horizon"],
