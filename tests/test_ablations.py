@@ -166,7 +166,20 @@ CASES = (
                    "one escalation, even a mistaken one, sets off a spiral of answers: "
                    "Axelrod's echo of tit for tat under noise (lit-axelrod1984). Without "
                    "the commitments there are no echoes, and US hikes fall by half (28% -> "
-                   "14% of runs), more than the deterrence the expected answer gave"),
+                   "14% of runs), more than the deterrence the expected answer gave. The "
+                   "parameter switches off both at once; each alone moves hikes the way "
+                   "theory expects (the cases 'escalations thought to go unanswered' and "
+                   "'no word to keep after an escalation')"),
+    Case("escalations thought to go unanswered", {"decision.expects_answers": 0},
+         "us_hiked", +1,
+         "the expected counter-move deters escalation: a side that leaves the rival's "
+         "announced answer out of its reckoning escalates more (lit-schelling1960, "
+         "us-answers-every-retaliation)"),
+    Case("no word to keep after an escalation", {"face.answer_commitment": 0},
+         "us_hiked", -1,
+         "a side bound by its word to answer every escalation echoes even a mistaken one, "
+         "and the echoes spiral (lit-axelrod1984, us-answers-every-retaliation, "
+         "cn-fight-to-end); without that commitment there are fewer echoes"),
     Case("US exemptions made quietly", {"moves.us_quiet_exemptions": 1}, "settled_by_26", +1,
          "a concession without audience costs comes sooner (lit-kurizaki2007, "
          "cn-exemptions-quiet)"),

@@ -27,6 +27,7 @@ from sim.model.moves import (
     StepDownAlone,
     StepDownMatched,
     StepDownPrivate,
+    answered,
     channel_terms,
     coverage,
     leak_cost,
@@ -264,6 +265,33 @@ class TestEscalate:
         m.step()
         answered = m.cn.escalated
         assert every(answered) if committed else not answered.any()
+
+    def test_deterrence_and_the_word_to_answer_are_switched_off_one_at_a_time(self):
+        """``decision.expects_answers`` takes the rival's expected answer out of an
+        escalation's value (deterrence) and nothing else; ``face.answer_commitment`` takes
+        away the face of leaving an escalation unanswered and nothing else; per run too."""
+        def terms(**flags):
+            m = model(**flags)
+            week(m, us="escalate", cn="hold")
+            ctx = context(m)
+            return (Escalate().terms(m.cn, ctx), ctx.unanswered_cost(m.cn),
+                    answered(m.cn, ctx))
+        both, due, expected = terms()
+        assert every(due > 0) and every(expected < 0)  # the US can still answer
+        blind, due_blind, expected_blind = terms(decision__expects_answers=0)
+        np.testing.assert_allclose(blind.pain, both.pain - expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(blind.face, both.face)
+        assert every(expected_blind == 0.0) and every(due_blind == due)
+        free, due_free, expected_free = terms(face__answer_commitment=0)
+        np.testing.assert_allclose(free.face, both.face - due, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(free.pain, both.pain)
+        assert every(due_free == 0.0) and every(expected_free == expected)
+        half = np.arange(RUNS) % 2 == 0  # one flag per run
+        _, due_mixed, expected_mixed = terms(
+            decision__expects_answers=half.astype(np.float32),
+            face__answer_commitment=(~half).astype(np.float32))
+        np.testing.assert_allclose(expected_mixed, np.where(half, expected, 0.0), rtol=1e-6)
+        np.testing.assert_allclose(due_mixed, np.where(half, 0.0, due), rtol=1e-6)
 
     def test_an_observer_reads_an_answer_with_each_types_price_of_keeping_its_word(self):
         m = model()

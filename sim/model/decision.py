@@ -131,6 +131,14 @@ def hierarchy_weights(level: int, tau: float) -> tuple[tuple[int, float], ...]:
     return tuple((lv, w / total) for lv, w in enumerate(pmf))
 
 
+def switched(value: Array | float, flag: Array | float) -> Array | float:
+    """``value`` where the 0/1 parameter ``flag`` is on, 0 where it is off (one flag for all
+    runs, or one per run), keeping ``value``'s type where the flag is on for all runs."""
+    if isinstance(flag, np.ndarray):
+        return np.where(flag > 0.5, value, 0.0).astype(FLOAT)
+    return value if flag > 0.5 else 0.0
+
+
 def sigmoid(x: Array) -> Array:
     """Logistic function, overflow-safe."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
@@ -300,10 +308,12 @@ class WeekContext:
         stock prices a commitment (``face.escalation_commitment`` units of a stock whose
         full back-down costs ``face_unit``; lit-fearon1994) and scaled by how firmly the side
         is committed to answering (``{side}.answers_escalation``, the chance the rival
-        reckons with).  Own resolve, or each possible type's (K x runs) with ``types``."""
+        reckons with); nothing with ``face.answer_commitment`` off.  Own resolve, or each
+        possible type's (K x runs) with ``types``."""
         p = self.p
         unit = (p["face.backdown_weeks"] * p["face.escalation_commitment"]
-                * p["face.multiplier_public"] * p[f"{me.side}.answers_escalation"]
+                * p["face.multiplier_public"]
+                * switched(p[f"{me.side}.answers_escalation"], p["face.answer_commitment"])
                 / self.model.face_ref)
         due = self.answer_due[me.side]
         if types:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from sim.model.agents import Government
-from sim.model.decision import Terms, WeekContext, sigmoid
+from sim.model.decision import Terms, WeekContext, sigmoid, switched
 from sim.model.economics import CN_TOOLS, FLOAT
 from sim.model.packages import PACKAGES
 from sim.model.transitions import (
@@ -378,9 +378,10 @@ def answered(me: Government, ctx: WeekContext) -> Array:
     the other's escalations with its own (us-answers-every-retaliation, cn-fight-to-end),
     so an escalation brings the rival's next step with the chance
     ``{rival}.answers_escalation``, where the rival has a step left (escalation spirals:
-    lit-axelrod1984)."""
+    lit-axelrod1984).  The expected answer deters (lit-schelling1960); with
+    ``decision.expects_answers`` off a side leaves it out."""
     rival = me.rival
-    q = ctx.p[f"{rival.side}.answers_escalation"]
+    q = switched(ctx.p[f"{rival.side}.answers_escalation"], ctx.p["decision.expects_answers"])
     if not np.any(q):
         return np.zeros(me.n, dtype=FLOAT)
     key = f"escalate:{rival.side}"

@@ -228,6 +228,11 @@ PARAMS: tuple[Param, ...] = (
     _p("face.escalation_commitment", 1.0, "commitments", 0, 10,
        "face units a public escalation or denial adds", "lit-fearon1994",
        assume="one event, one unit, as for the documents' statements"),
+    _p("face.answer_commitment", 1, "flag", 0, 1,
+       "1: leaving the rival's escalation unanswered breaks the side's public commitment to "
+       "answer it and costs face (WeekContext.unanswered_cost); 0: switched off (an "
+       "ablation of the commitment alone: the rival still reckons with the answer)",
+       "us-answers-every-retaliation", "cn-fight-to-end", "lit-fearon1994", integer=True),
     _p("face.cover_from_rival", 1.0, "x", 0, 5,
        "share of own commitment relieved per unit of rival concession (face-saving cover)",
        "cn-needs-positive-signal", "cn-demand-lift-all", "lit-weiss2014",
@@ -268,6 +273,12 @@ PARAMS: tuple[Param, ...] = (
        "reputation. 0: the hierarchy's weights stay fixed, as in the model (a switch for "
        "studying where delay comes from, like decision.known_types)",
        "lit-abreu-gul2000", "lit-camerer-ho-chong2004"),
+    _p("decision.expects_answers", 1, "flag", 0, 1,
+       "1: a side values an escalation with the pain of the rival's announced answer to it "
+       "(deterrence); 0: it leaves the answer out (an ablation of deterrence alone: the "
+       "rival still pays face for leaving an escalation unanswered)",
+       "us-answers-every-retaliation", "cn-fight-to-end", "lit-schelling1960",
+       integer=True),
     _p("decision.known_types", 0, "flag", 0, 1,
        "1: each side knows the rival's resolve type from the start (complete information, "
        "an ablation of private types and learning)", "lit-fearon1995",
