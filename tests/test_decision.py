@@ -217,6 +217,54 @@ class TestRatification:
                 a = ctx.acceptance(gov, k)
                 assert every((a >= 0) & (a <= 1 + 1e-6))
 
+    def test_persistent_resistance_is_drawn_once_and_kept(self):
+        """With ``ratification.persistent`` a side's resistance is its first week's draw,
+        kept for the run (per run: the other runs draw afresh each week)."""
+        on = np.array([1.0, 1.0, 0.0, 0.0], dtype=FLOAT)
+        m = model(**{"ratification.persistent": on})
+        draws = []
+        for _ in range(3):
+            m.step()
+            draws.append({s: d.copy() for s, d in m.ratify_draw.items()})
+        for s in ("us", "cn"):
+            np.testing.assert_array_equal(m.resistance[s][:2], draws[0][s][:2])
+            for week in draws[1:]:
+                np.testing.assert_array_equal(week[s][:2], draws[0][s][:2])
+                assert every(week[s][2:] != draws[0][s][2:])
+        plain = model()
+        plain.step()
+        assert plain.resistance is None
+
+    def test_a_failure_at_home_shows_both_sides_what_passes(self):
+        """Where resistance is persistent, a deal that fails at home fails again at the
+        same support, and both sides reckon with that: the chance they put on its passing
+        is the chance the resistance lies below its support, given that it lay above it
+        once (Bayes on a uniform resistance); where it passed, above the support it had."""
+        k = PACKAGE_INDEX["fentanyl_for_precursors"]
+        m = model(runs=3, **{"ratification.persistent": 1, "initial.channel": 2})
+        ctx = context(m)
+        chance = ctx.ratification(m.cn, k)
+        assert every((chance > 0.05) & (chance < 0.95))
+        np.testing.assert_array_equal(ctx.ratification_odds(m.cn, k), chance)
+        m.resistance = {"us": fill(m, 0.0), "cn": np.array([1.0, 1.0, 0.0], dtype=FLOAT)}
+        m.ratify_draw = dict(m.resistance)
+        m.conclude(k, np.array([True, False, True]))
+        assert every(m.in_force[k] == [False, False, True])
+        np.testing.assert_allclose(m.resistance_low["cn"], [chance[0], 0.0, 0.0])
+        np.testing.assert_allclose(m.resistance_high["cn"], [1.0, 1.0, chance[2]])
+        ctx = context(m)
+        now = ctx.ratification(m.cn, k)  # run 2 signed it: its support has moved
+        np.testing.assert_allclose(now[:2], chance[:2])
+        np.testing.assert_allclose(ctx.ratification_odds(m.cn, k),
+                                   [0.0, chance[1], min(1.0, now[2] / chance[2])], atol=1e-6)
+        # more support than the failed vote had: the share of the remaining range it covers
+        low = chance[0]
+        more = np.minimum(chance + 0.2, 1.0)
+        ctx = context(m)
+        ctx._cache[("ratify", "cn", k)] = more
+        np.testing.assert_allclose(ctx.ratification_odds(m.cn, k)[0],
+                                   (more[0] - low) / (1.0 - low), rtol=1e-5)
+
     def test_no_threshold_means_every_deal_is_ratified(self):
         m = model(**{"decision.ratification_threshold": 0.0})
         ctx = context(m)

@@ -55,6 +55,9 @@ def test_streams_from_several_blocks_draw_as_those_blocks_would():
     ("decision.obstinacy_prior", (0.0, 0.0625)),  # learning how the rival reasons
     ("decision.resolve_sigma", (0.5, 1.0)),
     ("ratification.noise", (0.5, 8.0)),
+    ("ratification.persistent", (0.0, 1.0)),  # resistance drawn once, or each week
+    ("decision.expects_answers", (1.0, 0.0)),
+    ("face.answer_commitment", (1.0, 0.0)),
 ])
 def test_points_packed_in_one_model_match_each_point_alone(baseline, name, values):
     """With values a float32 holds exactly, each point's runs in the packed model are the

@@ -485,6 +485,24 @@ class WeekContext:
         self._cache[key] = chance
         return chance
 
+    def ratification_odds(self, me: Government, k: int) -> Array:
+        """Chance ``me``'s constituencies ratify package ``k`` as both sides reckon it:
+        ``ratification``, or, where resistance at home is persistent and earlier votes have
+        shown bounds on it, the chance that the resistance lies below the package's support
+        given those bounds (Bayes on a uniform resistance: lit-putnam1988,
+        lit-milner-rosendorff1997)."""
+        chance = self.ratification(me, k)
+        m = self.model
+        if not m.resistance_shown:
+            return chance
+        key = ("ratify_odds", me.side, k)
+        if key not in self._cache:
+            low, high = m.resistance_low[me.side], m.resistance_high[me.side]
+            odds = np.clip((chance - low) / np.maximum(high - low, FLOAT(1e-6)), 0.0, 1.0)
+            shown = (low > 0.0) | (high < 1.0)
+            self._cache[key] = select(shown, odds.astype(FLOAT), chance)
+        return self._cache[key]  # type: ignore[return-value]
+
     def _approving_subsets(self, me: Government) -> tuple[list[Mask], list[bool | None]]:
         """Where each subset of ``me``'s constituencies (subsets x runs, as in
         ``ratification``) carries the threshold: its weighted approving share, the sum of
@@ -564,7 +582,8 @@ class WeekContext:
             rival = proposer.rival
             by_type = sigmoid(self.lam * self.type_gaps(rival, k))
             q = (proposer.belief * by_type).sum(axis=0)
-            self._cache[key] = q * self.ratification(rival, k) * self.ratification(proposer, k)
+            self._cache[key] = (q * self.ratification_odds(rival, k)
+                                * self.ratification_odds(proposer, k))
         return self._cache[key]  # type: ignore[return-value]
 
     def offer_gain(self, me: Government, k: int) -> Array:
@@ -849,8 +868,8 @@ class WeekContext:
             gaps = np.zeros((len(rival.types), n), dtype=FLOAT)
             for j in js:
                 gaps = select((k == j)[None, :], self.type_gaps(rival, j), gaps)
-            ratified = (gather(k, {j: self.ratification(rival, j) for j in js}, n),
-                        gather(k, {j: self.ratification(me, j) for j in js}, n))
+            ratified = (gather(k, {j: self.ratification_odds(rival, j) for j in js}, n),
+                        gather(k, {j: self.ratification_odds(me, j) for j in js}, n))
             worth = gather(k, {j: np.maximum(self.own_gap(me, j), 0.0) for j in js}, n)
             self._cache[key] = (k, gaps, sigmoid(self.lam * gaps), ratified, worth)
         return self._cache[key]  # type: ignore[return-value]

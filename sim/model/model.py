@@ -169,6 +169,13 @@ class TradeWarModel(mesa.Model):
         self.face_ref = BY_NAME["initial.cn_face"].default
         self.pressure_growth = {side: np.zeros(runs, dtype=FLOAT) for side in SIDES}
         self.failed = {side: np.zeros(runs, dtype=bool) for side in SIDES}
+        # with ``ratification.persistent``: each side's domestic resistance (its first
+        # week's ratification draw, kept) and the bounds on it that failures and passes at
+        # home have shown both sides (lit-putnam1988, lit-milner-rosendorff1997)
+        self.resistance: dict[str, Array] | None = None
+        self.resistance_low = {side: np.zeros(runs, dtype=FLOAT) for side in SIDES}
+        self.resistance_high = {side: np.ones(runs, dtype=FLOAT) for side in SIDES}
+        self.resistance_shown = False
         self.events = EventBook(self.config.events, self)
         self.player_moves: dict[str, ScriptedEvent] = {}  # side -> a human player's next move
         self.pain_scale = reference_pain()
@@ -351,6 +358,12 @@ class TradeWarModel(mesa.Model):
         self.concluded = np.zeros((len(PACKAGES), self.n), dtype=bool)
         # one ratification draw per side and week, whatever is signed (batch invariance)
         self.ratify_draw = {gov.side: self.uniform() for gov in self.governments}
+        kept = np.asarray(self.p["ratification.persistent"]) > 0.5
+        if kept.any():  # a side's resistance is drawn once: its first week's draw
+            if self.resistance is None:
+                self.resistance = {s: d.copy() for s, d in self.ratify_draw.items()}
+            self.ratify_draw = {s: np.where(kept, self.resistance[s], d)
+                                for s, d in self.ratify_draw.items()}
         self.recorder.before_resolve()
         for me in self.governments:
             self._answer(me)
@@ -516,8 +529,10 @@ class TradeWarModel(mesa.Model):
         # change nothing, or a trade has lost one of its halves) lapses unsigned
         mask = mask & ~self.concluded[k] & self._open_now(k)
         moot = accepted & ~already & ~mask
-        ok_us = self.ratify_draw["us"] < ctx.ratification(self.us, k)
-        ok_cn = self.ratify_draw["cn"] < ctx.ratification(self.cn, k)
+        chance = {gov.side: ctx.ratification(gov, k) for gov in self.governments}
+        ok_us = self.ratify_draw["us"] < chance["us"]
+        ok_cn = self.ratify_draw["cn"] < chance["cn"]
+        self._show_resistance(mask, chance, {"us": ok_us, "cn": ok_cn})
         self.failed["us"] |= mask & ~ok_us
         self.failed["cn"] |= mask & ~ok_cn
         self.recorder.failed_at_home(mask & ~(ok_us & ok_cn), mask & ~ok_us, mask & ~ok_cn)
@@ -553,6 +568,28 @@ class TradeWarModel(mesa.Model):
                                 self.channel).astype(np.int8)
         self.recorder.dealt(mask, k)
         return mask | already, moot
+
+    def _show_resistance(self, mask: Array, chance: dict[str, Array],
+                         ok: dict[str, Array]) -> None:
+        """Where resistance is persistent, a package put to a side's constituencies shows
+        both sides a bound on it: a failure at chance c that it is at least c, a pass that
+        it is below c (a uniform resistance: what passes later is read from the bounds,
+        ``WeekContext.ratification_odds``)."""
+        kept = np.asarray(self.p["ratification.persistent"]) > 0.5
+        if not kept.any():
+            return
+        for side in SIDES:
+            put = mask & kept
+            if not put.any():
+                continue
+            failed, passed = put & ~ok[side], put & ok[side]
+            self.resistance_low[side] = np.where(
+                failed, np.maximum(self.resistance_low[side], chance[side]),
+                self.resistance_low[side]).astype(FLOAT)
+            self.resistance_high[side] = np.where(
+                passed, np.minimum(self.resistance_high[side], chance[side]),
+                self.resistance_high[side]).astype(FLOAT)
+            self.resistance_shown = True
 
     def upgrade_channel(self, mask: Array, target: Array, responder: Government) -> None:
         """Raise the channel to ``target``; official talks mean both sides admit them."""

@@ -327,6 +327,12 @@ PARAMS: tuple[Param, ...] = (
        "lit-putnam1988", "cn-legitimacy-risk",
        assume="a month of pain: what a group makes of a deal is uncertain to its government "
               "(involuntary defection)"),
+    _p("ratification.persistent", 0, "flag", 0, 1,
+       "1: each side's domestic resistance to a deal is drawn once per run, so a deal that "
+       "fails at home fails again until its support grows, and the failure shows both "
+       "sides what passes (Bayes on the resistance); 0: a fresh draw each week, so a "
+       "failure only delays",
+       "lit-putnam1988", "lit-milner-rosendorff1997", integer=True),
     _p("decision.ratification_threshold", 0.5, "weight share", 0, 1,
        "weighted share of constituencies that must prefer a package to no deal",
        "lit-putnam1988", assume="simple weighted majority"),

@@ -295,6 +295,7 @@ class Recorder:
             "us_resolve": m.us.resolve, "cn_resolve": m.cn.resolve,
             "us_belief_cn_hardline": m.us.belief[-1], "cn_belief_us_hardline": m.cn.belief[-1],
             "us_belief_cn_obstinate": _obstinate(m.us), "cn_belief_us_obstinate": _obstinate(m.cn),
+            **{f"{side}_resistance": _resistance(m, side) for side in ("us", "cn")},
             "failed_at_home": self.failed_deals, "us_failed_at_home": self.failed["us"],
             "cn_failed_at_home": self.failed["cn"], "talks_leaked": self.talk_leaks,
         }
@@ -369,6 +370,15 @@ def diagnostics_table(counts: pd.DataFrame) -> pd.DataFrame:
         out[f"share_{column}"] = np.divide(count, chosen, out=np.zeros(len(out)),
                                            where=chosen > 0)
     return out
+
+
+def _resistance(m: TradeWarModel, side: str) -> Array:
+    """A side's drawn domestic resistance to deals where it is persistent
+    (``ratification.persistent``), NaN elsewhere."""
+    kept = np.asarray(m.p["ratification.persistent"]) > 0.5
+    if m.resistance is None or not kept.any():
+        return np.full(m.n, np.nan, dtype=np.float32)
+    return np.where(kept, m.resistance[side], np.nan).astype(np.float32)
 
 
 def _obstinate(gov: Government) -> Array:
