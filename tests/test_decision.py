@@ -231,9 +231,13 @@ class TestRatification:
             for week in draws[1:]:
                 np.testing.assert_array_equal(week[s][:2], draws[0][s][:2])
                 assert every(week[s][2:] != draws[0][s][2:])
+        frame = m.recorder.runs_frame()
+        np.testing.assert_array_equal(frame["us_resistance"][:2], m.resistance["us"][:2])
+        assert frame["cn_resistance"][2:].isna().all()
         plain = model()
         plain.step()
         assert plain.resistance is None
+        assert plain.recorder.runs_frame()["us_resistance"].isna().all()
 
     def test_a_failure_at_home_shows_both_sides_what_passes(self):
         """Where resistance is persistent, a deal that fails at home fails again at the
@@ -257,6 +261,9 @@ class TestRatification:
         np.testing.assert_allclose(now[:2], chance[:2])
         np.testing.assert_allclose(ctx.ratification_odds(m.cn, k),
                                    [0.0, chance[1], min(1.0, now[2] / chance[2])], atol=1e-6)
+        # the proposer's reckoning of an offer reads it: the same offer cannot pass in run 0
+        acceptance = ctx.acceptance(m.us, k)
+        assert acceptance[0] == 0.0 and acceptance[1] > 0.0
         # more support than the failed vote had: the share of the remaining range it covers
         low = chance[0]
         more = np.minimum(chance + 0.2, 1.0)

@@ -12,6 +12,8 @@ from sim.model import parameters
 from sim.model.events import DECLINED, DONE, PENDING
 from sim.model.model import TradeWarModel
 from sim.model.moves import INDEX
+from sim.reports.explain import narrate, replay_run
+from sim.reports.replay import stop_reason
 
 
 def model_with(events: list[dict], runs: int = 500, weeks: int = 3, **params) -> TradeWarModel:
@@ -128,3 +130,17 @@ def test_an_accepted_package_that_fails_at_home_has_not_taken_effect():
     assert waiting.sum() > 20  # failed at home, still on the table at the horizon
     assert (runs.loc[status == "awaiting", "event_next"] == "pending").all()
     assert (runs.loc[status == "accepted", "event_next"] == "done").all()
+    # the replay names the failures at home as the reason the path stopped, not China
+    assert (runs.loc[waiting, "event_swap_failed"] > 0).all()
+    reasons = stop_reason(runs, "swap", "us")
+    rejected_later = (runs["event_swap_rejected"] > 0).to_numpy()
+    assert set(reasons[waiting.to_numpy() & rejected_later]) == {
+        "failed at home when accepted, rejected by China when put again"}
+    assert set(reasons[waiting.to_numpy() & ~rejected_later]) <= {
+        "accepted by China, but failed at home each time (not ratified)"}
+    # and explain tells the week it failed
+    k = int(np.flatnonzero(waiting.to_numpy())[0])
+    text = narrate(replay_run(scenario, seed=3, run=k))
+    line = next(x for x in text.splitlines() if "China accepts the US proposal standing on "
+                "the table (scenario step 'swap')" in x)
+    assert "It fails at home: its ratification fails in" in line

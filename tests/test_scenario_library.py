@@ -9,6 +9,7 @@ import pytest
 from sim.experiments.ensemble import run_ensemble
 from sim.io.evidence import load_evidence, load_literature
 from sim.io.scenario import load_scenario
+from sim.model.agents import SPECS
 from sim.model.events import STATUS_NAMES, TOOK_EFFECT
 from sim.model.model import TradeWarModel
 from sim.reports.replay import format_replay, replay_report
@@ -104,9 +105,14 @@ def test_a_completed_fentanyl_swap_removes_the_fentanyl_layer():
     assert (runs.loc[lapsed, "deal_kind"] != "fentanyl_for_precursors").all()
     kept = signed & (runs["renege_week"].isna())
     assert (runs.loc[kept, "us_fentanyl_final"] == 0.0).all()
+    assert runs.loc[kept, "cn_precursor_action"].all()  # China's half, recorded
     untouched = failed & runs["first_deescalation_week"].isna()
     assert untouched.sum() > 0
     assert (runs.loc[untouched, "us_fentanyl_final"] == 20.0).all()
+    assert not runs.loc[untouched, "cn_precursor_action"].any()
+    tools = [f"{side}_{t}_final" for side, names in (("us", SPECS["us"].tools),
+                                                    ("cn", SPECS["cn"].tools)) for t in names]
+    assert ((runs[tools] >= 0.0) & (runs[tools] <= 1.0)).all().all()
 
 
 def test_a_declined_proposal_is_recorded_with_its_count():

@@ -16,12 +16,14 @@ never available), ``declined`` (put to its actor, who chose otherwise), ``done``
 ``awaiting`` (a proposal on the table, not yet answered), ``accepted`` / ``rejected`` (the
 rival's answer to it), ``failed_at_home`` (a package the rival accepted that one side's
 constituencies did not ratify, lit-putnam1988) and ``lapsed`` (a standing proposal
-withdrawn unsigned because a deal signed in the meantime made it moot, whether the rival
-had just accepted it or not).  ``done``, ``accepted`` and ``lapsed`` count as having taken
-effect (for ``lapsed``, as for a step whose aim is already in place, what it sought is
-settled otherwise); ``failed_at_home`` does not.  With ``retry`` a declined move is put
+withdrawn unsigned because by then it could no longer be carried out: a deal or a move
+made since it was put took away what it would change, or a trade lost one of its halves;
+whether the rival had just accepted it or not).  ``done``, ``accepted`` and ``lapsed``
+count as having taken effect (a lapsed step, like one whose aim is already in place, is
+not put again, and a step after it may follow; for a trade that lost one half, the other
+half was not given); ``failed_at_home`` does not.  With ``retry`` a declined move is put
 again the next week, and a rejected proposal, or one that failed at home, stays on the
-table.
+table (``failures`` counts the second, as ``rejections`` the first).
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class EventBook:
         self.awaiting = np.zeros((len(events), model.n), dtype=bool)  # proposal unanswered
         self.declines = np.zeros((len(events), model.n), dtype=np.int16)  # by the actor
         self.rejections = np.zeros((len(events), model.n), dtype=np.int16)  # by the rival
+        self.failures = np.zeros((len(events), model.n), dtype=np.int16)  # at home
 
     def due(self, j: int) -> Array:
         """Runs in which event ``j`` is due this week."""
@@ -218,6 +221,7 @@ class EventBook:
             self.status[j] = np.where(acc, ACCEPTED, self.status[j])
             self.status[j] = np.where(moot, LAPSED, self.status[j])
             self.rejections[j] += rej
+            self.failures[j] += fail
             withdraw = acc | moot | ((rej | fail) & (not ev.retry))
             if not ev.retry:
                 self.status[j] = np.where(rej, REJECTED, self.status[j])

@@ -306,6 +306,7 @@ class Recorder:
             frame[f"event_{ev_id}_week"] = _weeks(m.events.fired_week[j])
             frame[f"event_{ev_id}_declined"] = m.events.declines[j]
             frame[f"event_{ev_id}_rejected"] = m.events.rejections[j]
+            frame[f"event_{ev_id}_failed"] = m.events.failures[j]
         df = pd.DataFrame(frame)
         return df
 

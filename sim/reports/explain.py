@@ -157,10 +157,12 @@ def reasons(row: pd.Series, side: str, top: int = 2) -> str:
 
 def unsigned_sentence(row: pd.Series, side: str) -> str:
     """What came of a package the side accepted but that was not signed: it failed at
-    home (lit-putnam1988) or a deal signed meanwhile made it moot; '' where it was signed."""
+    home (lit-putnam1988) or it would by then change nothing; '' where it was signed."""
     code = str(row.get(f"{side}_answer_unsigned", "") or "")
     if code == "lapsed":
-        return " It lapses unsigned: a deal signed this week made it moot."
+        return (" It lapses unsigned: by the time it was accepted it would change nothing"
+                " (a deal or a move since it was put took that away, or a trade lost one"
+                " of its halves).")
     if code.startswith("failed_at_home_"):
         where = {"us": "in the US", "cn": "in China", "both": "on both sides"}[
             code.removeprefix("failed_at_home_")]

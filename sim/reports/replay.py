@@ -60,13 +60,16 @@ def stop_reason(runs: pd.DataFrame, event_id: str, actor: str) -> np.ndarray:
     status = runs[f"event_{event_id}"].astype(str).to_numpy()
     declines = runs[f"event_{event_id}_declined"].to_numpy() > 0
     rejections = runs[f"event_{event_id}_rejected"].to_numpy() > 0
+    failures = (runs[f"event_{event_id}_failed"].to_numpy() > 0
+                if f"event_{event_id}_failed" in runs else np.zeros(len(runs), dtype=bool))
     rival = "cn" if actor == "us" else "us"
     return np.select(
         [status == "rejected", status == "declined", status == "failed_at_home",
-         status == "lapsed", rejections, declines, status == "awaiting"],
+         failures & rejections, failures, rejections, declines, status == "awaiting"],
         [f"rejected by {NAMES[rival]}", f"declined by {NAMES[actor]}",
-         "accepted, but failed at home (not ratified)",
-         "accepted, but lapsed: a deal signed meanwhile made it moot",
+         f"accepted by {NAMES[rival]}, but failed at home (not ratified)",
+         f"failed at home when accepted, rejected by {NAMES[rival]} when put again",
+         f"accepted by {NAMES[rival]}, but failed at home each time (not ratified)",
          f"rejected by {NAMES[rival]} (each time proposed)",
          f"declined by {NAMES[actor]} (each time put to it)",
          f"made, awaiting {NAMES[rival]}'s answer at the horizon"],
