@@ -204,14 +204,11 @@ class EventBook:
         self.fired_week[j] = np.where(free, self.model.week, self.fired_week[j])
 
     def answered_standing(self, proposer: Government, accepted: Array, rejected: Array,
-                          failed: Array | None = None, lapsed: Array | None = None) -> None:
+                          failed: Array, lapsed: Array) -> None:
         """The rival answered ``proposer``'s standing proposals: an accepted one took
         effect; one accepted that failed at home, or a rejected one, stays on the table if
         its event retries, else is withdrawn; one accepted that lapsed as moot is
         withdrawn."""
-        none = np.zeros_like(accepted)
-        failed = none if failed is None else failed
-        lapsed = none if lapsed is None else lapsed
         for j, ev in enumerate(self.events):
             if ev.actor != proposer.side:
                 continue

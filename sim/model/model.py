@@ -307,18 +307,19 @@ class TradeWarModel(mesa.Model):
         gov = self.us if side == "us" else self.cn
         layer = "reciprocal" if side == "us" else "retaliatory"
         out = self.truce_left > 0
+        target = None  # the tool each run's next escalation raises, read once if needed
         for k, pkg in enumerate(PACKAGES):
             if pkg.temporary:
                 continue
             if layer in (pkg.us_layers if side == "us" else pkg.cn_layers):
                 out = out | self.in_force[k]
                 continue
-            tools = pkg.us_tools_lifted if side == "us" else pkg.cn_tools_lifted
-            if tools and self.in_force[k].any():
-                target = escalation_target(gov, self.p)
-                for t, name in enumerate(gov.spec.tools):
-                    if name in tools:
-                        out = out | (self.in_force[k] & (target == t + 1))
+            lifted = pkg.us_tools_lifted if side == "us" else pkg.cn_tools_lifted
+            if lifted and self.in_force[k].any():
+                target = escalation_target(gov, self.p) if target is None else target
+                takes_back = np.isin(target - 1, [t for t, name in enumerate(gov.spec.tools)
+                                                  if name in lifted])
+                out = out | (self.in_force[k] & takes_back)
         return out
 
     def channel_targets(self) -> dict[str, Array]:
@@ -575,13 +576,10 @@ class TradeWarModel(mesa.Model):
         both sides a bound on it: a failure at chance c that it is at least c, a pass that
         it is below c (a uniform resistance: what passes later is read from the bounds,
         ``WeekContext.ratification_odds``)."""
-        kept = np.asarray(self.p["ratification.persistent"]) > 0.5
-        if not kept.any():
+        put = mask & (np.asarray(self.p["ratification.persistent"]) > 0.5)
+        if not put.any():
             return
         for side in SIDES:
-            put = mask & kept
-            if not put.any():
-                continue
             failed, passed = put & ~ok[side], put & ok[side]
             self.resistance_low[side] = np.where(
                 failed, np.maximum(self.resistance_low[side], chance[side]),
