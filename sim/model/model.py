@@ -526,8 +526,8 @@ class TradeWarModel(mesa.Model):
         ctx = self.context
         accepted = mask
         already = mask & self.concluded[k]  # the same package, signed earlier this week
-        # a package that a deal signed since it was put forward has made moot (it would
-        # change nothing, or a trade has lost one of its halves) lapses unsigned
+        # a package that by now would change nothing (a deal or a move made since it was
+        # put forward took that away, or a trade has lost one of its halves) lapses unsigned
         mask = mask & ~self.concluded[k] & self._open_now(k)
         moot = accepted & ~already & ~mask
         chance = {gov.side: ctx.ratification(gov, k) for gov in self.governments}
