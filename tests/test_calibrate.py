@@ -213,7 +213,7 @@ def test_an_added_factor_is_sampled_reported_and_drawn_by_runs(with_learning):
     csv, _ = write_set(with_learning, TARGETS, "test", points=200, replicates=8, waves=1,
                        seed=1)
     loaded = load_calibrated_set(csv)
-    assert name in loaded.names and "66 assumption-only parameters and 1 other" in \
+    assert name in loaded.names and "67 assumption-only parameters and 1 other" in \
         loaded.describe()
     assert set(loaded.values[:, loaded.names.index(name)].tolist()) <= {0.0, np.float32(0.05)}
 

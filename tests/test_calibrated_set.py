@@ -213,7 +213,7 @@ def _reseal(csv_path):
     (lambda lines: [*lines[:4], lines[4].split(",", 2)[0] + ",-3," + lines[4].split(",", 2)[2],
                     *lines[5:]],
      ":5: initial.cn_exempt_share: parameter 'initial.cn_exempt_share' = -3.0 is outside"),
-    (lambda lines: [*lines[:2], lines[2] + ",7", *lines[3:]], ":3: has 68 fields"),
+    (lambda lines: [*lines[:2], lines[2] + ",7", *lines[3:]], ":3: has 69 fields"),
     (lambda lines: [*lines[:3], lines[3].replace(lines[3].split(",")[1], "abc", 1),
                     *lines[4:]], ":4: initial.cn_exempt_share: not a number: 'abc'"),
 ])

@@ -266,8 +266,9 @@ def test_explain_tells_standing_proposals_and_the_answers_to_them():
     runs.parquet counts rejections, and the acceptance where the step was accepted."""
     scenario = load_scenario(SCENARIOS / "fentanyl_first.yaml")
     modes = {e.id: e.mode for e in scenario.events}
-    story = next(s for s in (replay_run(scenario, seed=1, run=k) for k in range(8))
-                 if s.row["event_fentanyl_talks"] == "accepted")
+    story = next(s for s in (replay_run(scenario, seed=1, run=k) for k in range(64))
+                 if s.row["event_fentanyl_talks"] == "accepted"
+                 and not pd.isna(s.row["event_fentanyl_swap_week"]))
     text = narrate(story)
     told = 0
     for ev in scenario.events:

@@ -234,7 +234,7 @@ class TestRatification:
         frame = m.recorder.runs_frame()
         np.testing.assert_array_equal(frame["us_resistance"][:2], m.resistance["us"][:2])
         assert frame["cn_resistance"][2:].isna().all()
-        plain = model()
+        plain = model(**{"ratification.persistent": 0})  # a fresh vote each week
         plain.step()
         assert plain.resistance is None
         assert plain.recorder.runs_frame()["us_resistance"].isna().all()
@@ -655,16 +655,17 @@ class TestLogitChoice:
 # --- regression pin ------------------------------------------------------------------------
 BASELINE_WEEKS = [
     # (US move, its package/level, US answer, China's move, its argument, China's answer)
-    # regenerated when precursor action already under way came to be given (and valued)
-    # only once: the US no longer offers a truce for precursors it already has
+    # regenerated when agents stopped tabling proposals they reckon certain to be turned
+    # down: such a proposal tied with holding, so holding told an observer less
     ("hold", -1, 0, "hold", -1, 0),
     ("hold", -1, 0, "hold", -1, 0),
     ("offer_private", PACKAGE_INDEX["us_gives_more"], 0, "hold", -1, 0),
     ("hold", -1, 0, "hold", -1, ACCEPT),
-    ("offer", PACKAGE_INDEX["china_gives_more"], 0, "hold", -1, 0),
-    ("hold", -1, 0, "hold", -1, REJECT),
-    ("offer", PACKAGE_INDEX["china_gives_more"], 0, "hold", -1, 0),
-    ("hold", -1, 0, "hold", -1, REJECT),
+    ("offer", PACKAGE_INDEX["china_gives_more"], 0, "offer", PACKAGE_INDEX["china_gives_more"],
+     0),
+    ("hold", -1, ACCEPT, "hold", -1, ACCEPT),
+    ("step_down_alone", -1, 0, "offer", PACKAGE_INDEX["partial_cut_tools"], 0),
+    ("hold", -1, REJECT, "hold", -1, 0),
 ]
 
 

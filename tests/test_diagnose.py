@@ -194,14 +194,18 @@ def test_noise_effect_counts_each_outcome_on_the_same_runs(both_ways):
 
 
 def test_with_forecasts_that_learn_the_noise_is_a_dial(baseline):
-    """Where each side learns how its rival reasons, no outcome moves by more than a few
-    points between lambda = 3 and best response (docs/validation.md)."""
+    """Where each side learns how its rival reasons, the noise moves the outcomes between
+    lambda = 3 and best response by a small fraction of what it moves where the forecasts
+    never learn: a dial, not the engine (docs/validation.md, 'Known disagreements')."""
     from sim.reports.diagnose import at_best_response, noise_effect
 
-    noisy = run_ensemble(baseline, runs=1000, seed=5, path_sample=0, fan_runs=0,
-                         overrides={"decision.obstinacy_prior": 0.05})
-    table = noise_effect(noisy, at_best_response(noisy))
-    assert table["difference"].abs().max() < 0.06
+    largest = {}
+    for prior in (0.0, 0.05):
+        noisy = run_ensemble(baseline, runs=1000, seed=5, path_sample=0, fan_runs=0,
+                             overrides={"decision.obstinacy_prior": prior})
+        largest[prior] = noise_effect(noisy, at_best_response(noisy))["difference"].abs().max()
+    assert largest[0.0] > 0.5  # as shipped, the noise decides most outcomes
+    assert largest[0.05] < 0.2 * largest[0.0]
 
 
 def test_cli_shows_what_the_noise_does_unless_told_not_to(capsys):

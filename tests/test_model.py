@@ -131,11 +131,14 @@ def test_a_pause_lasts_its_full_length():
     model = TradeWarModel(scenario, runs=20, seed=2)
     truce = next(k for k, pkg in enumerate(PACKAGES) if pkg.name == "truce")
     weeks_paused = np.zeros(model.n, dtype=int)
-    other = np.zeros(model.n, dtype=bool)  # a lasting deal the agents signed ends the pause
+    # a lasting deal the agents signed while the pause should run ends it
+    other = np.zeros(model.n, dtype=bool)
+    ends = 2 + int(model.p["deal.pause_weeks"])  # signed in week 2 (accepted in week 1)
     for _ in range(30):
         model.step()
         weeks_paused += model.truce_left > 0
-        other |= np.delete(model.in_force, truce, axis=0).any(axis=0)
+        if model.week <= ends:
+            other |= np.delete(model.in_force, truce, axis=0).any(axis=0)
     # where both sides' constituencies ratified it and nothing replaced it
     dealt = (model.recorder.deal_week == 2) & ~other
     assert dealt.sum() >= model.n // 2

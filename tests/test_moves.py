@@ -24,6 +24,7 @@ from sim.model.moves import (
     Hold,
     Offer,
     OfferPrivate,
+    OpenChannel,
     StepDownAlone,
     StepDownMatched,
     StepDownPrivate,
@@ -323,6 +324,24 @@ class TestOpenChannel:
         assert every(m.channel == 1)
         assert every(m.cn.pending_kind == 0)
 
+    def test_a_level_the_rival_refuses_for_certain_is_not_proposed_freely(self):
+        """A leader call without groundwork costs China face for every level skipped. With
+        no face stock China is indifferent and may consent; with a large one no type of
+        China would, and the US does not propose the call of its own accord (a scenario or
+        a player still may)."""
+        m = with_params({**STEADY, "decision.best_response": 1, "us.leader_first": 1.0})
+        m.cn.face = np.array([0.0, 1e4, 0.0, 1e4], dtype=FLOAT)
+        m.channel_target = m.channel_targets()  # as the week begins
+        ctx = context(m)
+        target = ctx.channel_target["us"]
+        assert every(target == 4) and every(OpenChannel().available(m.us, ctx))
+        hopeless = ctx.channel_chance(m.us, target) == 0
+        assert every(hopeless == [False, True, False, True])
+        np.testing.assert_array_equal(OpenChannel().chosen_freely(m.us, ctx), ~hopeless)
+        m.play("us", "open_channel", level=4)
+        m.step()
+        assert every(m.us.pending_kind == 2)
+
     def test_higher_levels_are_proposals_the_rival_must_accept(self):
         m = model()
         m.play("us", "open_channel", level=2)
@@ -443,6 +462,31 @@ class TestOffer:
         assert not Offer().available(m.cn, ctx).any()  # ...but not while denying talks
         m.cn.acknowledges = fill(m, 1.0)
         assert every(Offer().available(m.cn, context(m)))
+
+    def test_a_package_with_no_chance_of_a_deal_is_not_tabled_freely(self):
+        """Where a side's own votes at home have shown that it ratifies nothing on offer
+        (its resistance is known to be above every package's support), its best offer has
+        no chance of becoming a deal: the agent does not table it (it tied with holding,
+        so the noise picked it as often, and the rival accepted some by the noise only for
+        them to fail at home), while a player still may."""
+        m = with_params({**STEADY, "initial.channel": 3})
+        ctx = context(m)
+        assert every(Offer().chosen_freely(m.us, ctx))
+        shown = np.array([True, False, True, False])
+        m.resistance_shown = True
+        m.resistance_low["us"] = np.where(shown, 1.0, 0.0).astype(FLOAT)
+        ctx = context(m)
+        k, _ = ctx.best_offer(m.us, private=False)
+        assert every(k >= 0) and every(Offer().available(m.us, ctx))
+        assert every((ctx.offer_chance(m.us, k) == 0) == shown)
+        np.testing.assert_array_equal(Offer().chosen_freely(m.us, ctx), ~shown)
+        m.context = ctx
+        choose(m.us, ctx)
+        np.testing.assert_array_equal(np.isfinite(m.us.eu[INDEX["offer"]]), ~shown)
+        np.testing.assert_array_equal(np.isfinite(m.us.eu[INDEX["offer_private"]]), ~shown)
+        m.play("us", "offer")  # a player may still table it
+        m.step()
+        assert every(m.us.pending_kind == 1)
 
     def test_needs_the_channel_level_of_the_package(self):
         m = model()  # working level: no public offer at all
@@ -625,8 +669,13 @@ class TestReject:
         choose(m.cn, ctx)
         no = m.cn.answer == REJECT
         assert no.any()
-        for name in ("escalate", "offer_private", "step_down_alone"):
+        for name in ("escalate", "step_down_alone"):
             assert every(np.isfinite(m.cn.eu[INDEX[name], no]))
+        # a counter-offer stays on the menu wherever the side would table it freely (a
+        # package it reckons has some chance), the rejection notwithstanding
+        for name in ("offer", "offer_private", "step_down_matched", "open_channel"):
+            free = MOVES[INDEX[name]].chosen_freely(m.cn, ctx)[no]
+            assert every(np.isfinite(m.cn.eu[INDEX[name], no]) == free)
 
     def test_a_rejected_package_is_not_carried_out(self):
         m = with_params({**QUIET, "initial.channel": 3})
@@ -707,6 +756,18 @@ class TestStepDownMatched:
         assert not StepDownMatched().available(m.cn, ctx).any()  # China denies talks
         m.cn.layers["retaliatory"] = fill(m, 0.0)
         assert not StepDownMatched().available(m.us, context(m)).any()
+
+    def test_not_proposed_freely_where_the_rival_turns_it_down_for_certain(self):
+        """At best response a rival type takes matched cuts only where they beat holding
+        out; with China's face stock far above the April count no type does, the US
+        reckons the proposal certain to be turned down, and does not make it."""
+        m = with_params({**QUIET, "decision.best_response": 1})
+        m.cn.face = np.array([12.0, 1e4, 12.0, 1e4], dtype=FLOAT)
+        ctx = context(m)
+        assert every(StepDownMatched().available(m.us, ctx))
+        hopeless = ctx.matched_chance(m.us) == 0
+        np.testing.assert_array_equal(hopeless, [False, True, False, True])
+        np.testing.assert_array_equal(StepDownMatched().chosen_freely(m.us, ctx), ~hopeless)
 
     def test_a_proposal_cuts_nothing_until_matched(self):
         m = with_params(QUIET)

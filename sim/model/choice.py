@@ -167,7 +167,12 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
         w = logit_weights(eu, lam, axis=1)
         chosen = actor.choice.astype(np.intp)
         p_move = np.stack([pick(w[k], chosen) for k in range(len(TYPE_Z))])
-        p_move = p_move / np.maximum(w.sum(axis=1), 1e-30)
+        # the moves' weights summed in menu order, whatever the number of runs (numpy sums
+        # the rows of many runs one after another, but one run's row pairwise)
+        total = w[:, 0].copy()
+        for i in range(1, w.shape[1]):
+            total += w[:, i]
+        p_move = p_move / np.maximum(total, 1e-30)
         menu = np.maximum(np.isfinite(eu[0]).sum(axis=0), 1)
         p_move = (1.0 - eps) * p_move + eps / menu
         free = actor.scripted == 0

@@ -623,6 +623,11 @@ class WeekContext:
             self._cache[key] = (best.astype(np.int16), np.where(np.isfinite(value), value, 0.0))
         return self._cache[key]  # type: ignore[return-value]
 
+    def offer_chance(self, me: Government, k: Array) -> Array:
+        """Chance that package ``k`` (one per run, -1 for none) becomes a deal, as ``me``
+        reckons it when proposing it (``acceptance``); 0 where there is none."""
+        return gather(k, {j: self.acceptance(me, j) for j in self.packages_in(k)}, me.n)
+
     def demand(self, me: Government, level: int | None = None) -> Array:
         """The package ``me`` holds out for: of those it might offer, the one whose
         expected value of waiting is highest (the chance the rival comes round to it within
@@ -969,6 +974,19 @@ class WeekContext:
         per_resolve = face_part / me.resolve
         return (gain + face_part)[None, :] - me.types * per_resolve[None, :]
 
+    def channel_chance(self, me: Government, target: Array) -> Array:
+        """Chance the rival consents to ``me``'s proposal of the channel level ``target``
+        (logit on its gain, type by type under ``me``'s belief; 1 for working-level
+        contact, which needs no consent); memoised on the identity of ``target``."""
+        key = ("channel_chance", me.side, id(target))
+        hit = self._cache.get(key)
+        if hit is None or hit[0] is not target:
+            q = (me.belief * sigmoid(self.lam * self.upgrade_gaps(me.rival, target))).sum(
+                axis=0)
+            hit = (target, np.where(target <= 1, 1.0, q))
+            self._cache[key] = hit
+        return hit[1]  # type: ignore[index]
+
     # --- matched step-downs --------------------------------------------------------------
     def matched_parts(self, me: Government) -> Terms:
         """Matched, simultaneous cuts of both broad layers (lit-bagwell-staiger1999), at
@@ -984,6 +1002,15 @@ class WeekContext:
         """Matched cuts for ``me`` at its own resolve."""
         parts = self.matched_parts(me)
         return parts.plus(face=parts.face * (me.resolve - 1.0))
+
+    def matched_chance(self, me: Government) -> Array:
+        """Chance the rival takes the matched cuts ``me`` proposes (logit on its gain, type
+        by type under ``me``'s belief)."""
+        key = ("matched_chance", me.side)
+        if key not in self._cache:
+            self._cache[key] = (me.belief * sigmoid(self.lam * self.matched_gaps(me.rival))
+                                ).sum(axis=0)
+        return self._cache[key]  # type: ignore[return-value]
 
     def matched_gaps(self, me: Government) -> Array:
         """Gain from matched cuts over holding out, for each of ``me``'s types."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from sim.model.agents import Government
-from sim.model.decision import Terms, WeekContext, sigmoid, switched
+from sim.model.decision import Terms, WeekContext, switched
 from sim.model.economics import CN_TOOLS, FLOAT
 from sim.model.packages import PACKAGES
 from sim.model.transitions import (
@@ -158,6 +158,13 @@ class OpenChannel(Move):
     def available(self, me: Government, ctx: WeekContext) -> Array:
         return (ctx.channel < 4) & (me.pending_kind == 0)
 
+    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
+        """The agent proposes a level that needs the rival's consent only where it reckons
+        the rival may consent: a proposal turned down for certain is holding out under
+        another name.  A scenario may still force it, and a player make it."""
+        return self.available(me, ctx) & (
+            ctx.channel_chance(me, ctx.channel_target[me.side]) > 0)
+
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return channel_terms(me, ctx, ctx.channel_target[me.side])
 
@@ -213,6 +220,14 @@ class Offer(Move):
         k, _ = ctx.best_offer(me, private=False)
         return (k >= 0) & (me.pending_kind == 0) & (me.acknowledges > 0.5)
 
+    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
+        """The agent tables a package only where it reckons it has some chance of
+        becoming a deal: one that the rival will turn down for certain, or that either
+        side's politics will certainly not ratify, is holding out under another name
+        (lit-putnam1988).  A scenario may still force the offer, and a player make it."""
+        k, _ = ctx.best_offer(me, private=False)
+        return self.available(me, ctx) & (ctx.offer_chance(me, k) > 0)
+
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         k, _ = ctx.best_offer(me, private=False)
         return offer_terms(me, ctx, k)
@@ -234,6 +249,13 @@ class OfferPrivate(Move):
             return np.zeros(me.n, dtype=bool)
         k, _ = ctx.best_offer(me, private=True)
         return (k >= 0) & (me.pending_kind == 0)
+
+    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
+        """As for a public offer: only a package with some chance of becoming a deal."""
+        if not ctx.back_channel:
+            return np.zeros(me.n, dtype=bool)
+        k, _ = ctx.best_offer(me, private=True)
+        return self.available(me, ctx) & (ctx.offer_chance(me, k) > 0)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         k, _ = ctx.best_offer(me, private=True)
@@ -271,6 +293,10 @@ class StepDownMatched(Move):
     def available(self, me: Government, ctx: WeekContext) -> Array:
         return ((me.pending_kind == 0) & (me.acknowledges > 0.5)
                 & (ctx.concession_size(me.rival, ctx.state(me.rival, "matched")) > 0))
+
+    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
+        """As for an offer: only where the rival may take the matched cuts."""
+        return self.available(me, ctx) & (ctx.matched_chance(me) > 0)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return matched_offer_terms(me, ctx)
@@ -349,9 +375,7 @@ def channel_terms(me: Government, ctx: WeekContext, target: Array) -> Terms:
     if ctx.back_channel:
         own = np.where(target <= 1, ctx.p["deal.channel_option_discount"]
                        * ctx.offer_potential(me), own)
-    q = (me.belief * sigmoid(ctx.lam * ctx.upgrade_gaps(me.rival, target))).sum(axis=0)
-    q = np.where(target <= 1, 1.0, q)
-    return ctx.hold(me).plus(value=q * own)
+    return ctx.hold(me).plus(value=ctx.channel_chance(me, target) * own)
 
 
 def step_down_terms(me: Government, ctx: WeekContext, key: str) -> Terms:
@@ -407,8 +431,7 @@ def chips_given(me: Government, ctx: WeekContext, key: str, demand: bool = False
 
 def matched_offer_terms(me: Government, ctx: WeekContext) -> Terms:
     """Terms of proposing matched cuts: the cuts if the rival matches, else holding."""
-    q = (me.belief * sigmoid(ctx.lam * ctx.matched_gaps(me.rival))).sum(axis=0)
-    return Terms.blend(q, ctx.matched_terms(me), ctx.hold(me))
+    return Terms.blend(ctx.matched_chance(me), ctx.matched_terms(me), ctx.hold(me))
 
 
 def proposal_terms(me: Government, ctx: WeekContext, kind: Array, arg: Array) -> Terms:

@@ -327,12 +327,16 @@ PARAMS: tuple[Param, ...] = (
        "lit-putnam1988", "cn-legitimacy-risk",
        assume="a month of pain: what a group makes of a deal is uncertain to its government "
               "(involuntary defection)"),
-    _p("ratification.persistent", 0, "flag", 0, 1,
+    _p("ratification.persistent", 1, "flag", 0, 1,
        "1: each side's domestic resistance to a deal is drawn once per run, so a deal that "
        "fails at home fails again until its support grows, and the failure shows both "
        "sides what passes (Bayes on the resistance); 0: a fresh draw each week, so a "
        "failure only delays",
-       "lit-putnam1988", "lit-milner-rosendorff1997", integer=True),
+       "lit-putnam1988", "lit-milner-rosendorff1997", integer=True,
+       assume="on: the win-set is a standing property of a side's politics, not a weekly "
+              "lottery, so a deal that failed at home does not pass by luck a week later "
+              "(Putnam 1988; Milner & Rosendorff 1997); the documents report no deal that "
+              "failed at home and do not decide it (docs/calibration.md)"),
     _p("decision.ratification_threshold", 0.5, "weight share", 0, 1,
        "weighted share of constituencies that must prefer a package to no deal",
        "lit-putnam1988", assume="simple weighted majority"),
