@@ -144,3 +144,22 @@ def test_an_accepted_package_that_fails_at_home_has_not_taken_effect():
     line = next(x for x in text.splitlines() if "China accepts the US proposal standing on "
                 "the table (scenario step 'swap')" in x)
     assert "It fails at home: its ratification fails in" in line
+
+
+def test_a_proposed_offer_the_agent_reckons_hopeless_is_still_weighed():
+    """A proposed offer without a named package is weighed against holding like any
+    proposed step, also where the agent, reckoning it no chance of a deal, would not make
+    it of its own accord (its own menu then has no terms for it): before, it was tabled
+    unweighed there, so whether it was declined depended on the other runs in the model."""
+    scenario = Scenario(name="quiet", description="a proposed private offer", weeks=2,
+                        parameters={"decision.best_response": 1, "decision.action_cost": 0.5},
+                        events=[{"id": "sound_out", "actor": "us", "move": "offer_private",
+                                 "mode": "proposed"}])
+    m = TradeWarModel(scenario, runs=4, seed=1)
+    m.resistance_shown = True  # the US's votes at home have shown it ratifies nothing
+    m.resistance_low["us"] = np.ones(m.n, dtype=np.float32)
+    m.step()
+    assert not np.isfinite(m.us.eu[INDEX["offer_private"]]).any()  # not on its own menu
+    runs = m.recorder.runs_frame()
+    assert (runs["event_sound_out"] == "declined").all()
+    assert (runs["event_sound_out_declined"] == 1).all()

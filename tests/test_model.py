@@ -155,6 +155,19 @@ def test_a_single_run_is_the_same_code_as_the_ensemble():
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+@pytest.mark.parametrize("seed", [3, 4, 9])
+def test_a_single_runs_beliefs_are_those_it_holds_in_the_ensemble(seed):
+    """Week by week, run 0's beliefs alone are those it holds among 64 runs, bit for bit:
+    they once depended on how numpy summed one run's move weights, and on whether other
+    runs' sides were talking in private that week."""
+    alone, inside = TradeWarModel(runs=1, seed=seed), TradeWarModel(runs=64, seed=seed)
+    for _ in range(26):
+        alone.step()
+        inside.step()
+        for a, b in ((alone.us, inside.us), (alone.cn, inside.cn)):
+            np.testing.assert_array_equal(a.belief[:, 0], b.belief[:, 0])
+
+
 def test_first_run_must_start_a_block():
     with pytest.raises(ValueError, match="multiple"):
         TradeWarModel(runs=10, first_run=7)

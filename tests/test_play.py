@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
+from sim.io.scenario import Scenario
 from sim.model.model import TradeWarModel
 from sim.teach.play import Game, Option, debrief, percentile, play_terminal, side_key
 
@@ -181,6 +183,32 @@ def test_the_student_answers_a_proposal_on_the_table(baseline):
     assert turn.player_move == "reject"
     assert turn.player_text.startswith("You: China turns down the US's proposal")
     assert not game.answerable() or "standing" in game.pending_text()
+
+
+def test_the_transcript_says_who_answered_and_what_came_of_it(baseline):
+    """With the rival's proposal on the table and another move made, the agent's rule
+    answers for the student, and the transcript says so rather than telling the answer as
+    the student's; an accepted package that is not signed says why (here both sides'
+    politics reject a pause every group must approve)."""
+    game = Game.new(baseline, "china", seed=5, weeks=12)
+    while not game.answerable():
+        game.play("hold")
+    turn = game.play("hold")
+    assert turn.player_move == "hold"
+    assert re.fullmatch(r"You: China holds its position; your agent's rule "
+                        r"(accepts|turns down) the US's proposal for you\..*",
+                        turn.player_text), turn.player_text
+    strict = Scenario(name="strict", description="a pause every group must approve", weeks=4,
+                      initial={"channel": 3},
+                      parameters={"decision.ratification_threshold": 0.99,
+                                  "ratification.noise": 0.0, "decision.best_response": 1},
+                      events=[{"actor": "us", "move": "offer", "package": "truce",
+                               "mode": "forced"}])
+    game = Game.new(strict, "china", seed=1)
+    game.play("hold")
+    turn = game.play("accept")
+    assert turn.player_text == ("You: China accepts the US's proposal. It fails at home: its "
+                                "ratification fails on both sides, and nothing is signed.")
 
 
 def test_menu_numbers_mean_the_same_move_every_week(baseline):

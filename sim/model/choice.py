@@ -2,7 +2,9 @@
 a move; then each side updates its belief about the rival's type on what the rival did.
 
 Choices follow logit quantal response, P(a) ~ exp(lambda EU(a)) (McKelvey & Palfrey 1995;
-Signorino 1999), or best response when ``decision.best_response`` is set.  Beliefs follow
+Signorino 1999), or best response when ``decision.best_response`` is set, over the moves
+the agent may choose freely (``Move.chosen_freely``: not a proposal it reckons certain to
+be turned down, which would be worth exactly what holding is worth).  Beliefs follow
 Bayes' rule with the rival's own decision rule as the likelihood, type by type: a type
 that would have conceded but held out becomes less likely, and so does a type that would
 not have made the commitment it made (Fudenberg & Tirole 1986; Fearon 1997; Slantchev
@@ -197,9 +199,11 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
                 actor = observer.rival
                 s = TYPE_Z[actor.type_index] + sd * model.normal()
                 like = np.exp(-0.5 * ((s[None, :] - TYPE_Z[:, None]) / sd) ** 2)
-                post = observer.belief * select(talking[None, :], like, 1.0)
-                observer.belief = (post / np.maximum(post.sum(axis=0, keepdims=True), 1e-30)
-                                   ).astype(FLOAT)
+                post = observer.belief * like
+                post = post / np.maximum(post.sum(axis=0, keepdims=True), 1e-30)
+                # only the runs whose sides talked learn (and are normalised again), so a
+                # run's belief does not depend on whether other runs of the model talk
+                observer.belief = select(talking[None, :], post, observer.belief).astype(FLOAT)
         else:
             for _ in model.governments:
                 model.normal()  # keep the random stream in step whatever happens

@@ -317,7 +317,10 @@ class EventBook:
             return np.full(n, -1), ok, priced(move, matched_offer_terms(me, ctx), ctx)
         if move.name == "offer" or move.name == "offer_private":
             k, _ = ctx.best_offer(me, private=move.name == "offer_private")
-            return k, k >= 0, table[i] if table else None
+            terms = table[i] if table else None
+            if terms is None and table and (k >= 0).any():  # not on the agent's own menu
+                terms = priced(move, move.terms(me, ctx), ctx)  # (no chance it reckons)
+            return k, k >= 0, terms
         if move.name == "open_channel":
             target = ctx.channel_target[me.side]
             return target, ctx.channel < 4, priced(move, channel_terms(me, ctx, target), ctx)

@@ -250,7 +250,7 @@ def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None
         if alt:
             text += (f"; the agent rates it {_signed(margin)} weeks of pain against the best "
                      f"other move, where it {alt_words}: {reasons(row, side)}"
-                     if rated else "; not a move the agent itself could make")
+                     if rated else "; not a move the agent would have chosen of its own accord")
         text += ")."
     elif event:
         forced = modes.get(event) == "forced"

@@ -25,7 +25,13 @@ from sim.model.model import TradeWarModel
 from sim.model.moves import INDEX, MOVES
 from sim.model.outcomes import OUTCOMES
 from sim.model.packages import PACKAGES
-from sim.reports.explain import CHANNELS, SIDE_NAMES, describe_move, week_sentence
+from sim.reports.explain import (
+    CHANNELS,
+    SIDE_NAMES,
+    describe_move,
+    unsigned_sentence,
+    week_sentence,
+)
 
 SIDES = {"us": "the US", "cn": "China"}
 SIDE_ALIASES = {"us": "us", "usa": "us", "united_states": "us", "cn": "cn", "china": "cn"}
@@ -242,28 +248,40 @@ class Game:
         before = self.snapshot()
         self.model.play(self.side, move, **kwargs)
         self.model.step()
-        turn = self._turn(before)
+        turn = self._turn(before, move)
         self.turns.append(turn)
         return turn
 
-    def _turn(self, before: dict[str, float]) -> Turn:
+    def _turn(self, before: dict[str, float], typed: str) -> Turn:
+        """The week just played, told: the student's move (``typed``), the answer given to
+        the rival's proposal (by the student, or by the agent's rule where the student made
+        another move), the rival's move and answer, and what came of an accepted package
+        that was not signed (it failed at home, or lapsed)."""
         m, t = self.model, self.model.week
         row = m.recorder.paths_frame().iloc[t]
         me, rival = self.side, self.rival
         move = str(row[f"{me}_move"])
         mine = "You: " + describe_move(me, move, int(row[f"{me}_move_arg"]))
         answer = str(row.get(f"{me}_answer", ""))
-        if answer in ("accept", "reject") and move == "hold":  # the student answered
+        if answer in ("accept", "reject"):
             verb = "accepts" if answer == "accept" else "turns down"
-            mine = f"You: {SIDE_NAMES[me]} {verb} {SIDES[rival]}'s proposal"
-            move = answer
+            if typed == answer:  # the student answered
+                mine = f"You: {SIDE_NAMES[me]} {verb} {SIDES[rival]}'s proposal"
+                move = answer
+            else:  # the agent's rule answered for the student (the menu says it will)
+                mine += f"; your agent's rule {verb} {SIDES[rival]}'s proposal for you"
+        mine += "."
+        if answer == "accept":
+            mine += unsigned_sentence(row, me)
         theirs = week_sentence(row, rival, events=m.config.events)
         their_answer = str(row.get(f"{rival}_answer", ""))
         if their_answer in ("accept", "reject"):
             theirs += (f" {SIDE_NAMES[rival]} "
                        f"{'accepts' if their_answer == 'accept' else 'turns down'} your "
                        "proposal.")
-        return Turn(t, m.start + dt.timedelta(weeks=t - 1), move, mine + ".",
+            if their_answer == "accept":
+                theirs += unsigned_sentence(row, rival)
+        return Turn(t, m.start + dt.timedelta(weeks=t - 1), move, mine,
                     str(row[f"{rival}_move"]), theirs, self.consequences(before))
 
     def consequences(self, before: dict[str, float]) -> str:
