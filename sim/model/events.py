@@ -315,17 +315,15 @@ class EventBook:
         if move.name == "step_down_matched":
             ok = ctx.concession_size(me.rival, ctx.state(me.rival, "matched")) > 0
             return np.full(n, -1), ok, priced(move, matched_offer_terms(me, ctx), ctx)
-        if move.name == "offer" or move.name == "offer_private":
-            k, _ = ctx.best_offer(me, private=move.name == "offer_private")
-            terms = table[i] if table else None
-            if terms is None and table and (k >= 0).any():  # not on the agent's own menu
-                terms = priced(move, move.terms(me, ctx), ctx)  # (no chance it reckons)
-            return k, k >= 0, terms
         if move.name == "open_channel":
             target = ctx.channel_target[me.side]
             return target, ctx.channel < 4, priced(move, channel_terms(me, ctx, target), ctx)
-        ok = move.available(me, ctx)
+        if move.name == "offer" or move.name == "offer_private":
+            arg, _ = ctx.best_offer(me, private=move.name == "offer_private")
+            ok = arg >= 0
+        else:
+            arg, ok = np.full(n, -1), move.available(me, ctx)
         terms = table[i] if table else None
         if terms is None and table and ok.any():  # not on the agent's own menu this week
             terms = priced(move, move.terms(me, ctx), ctx)
-        return np.full(n, -1), ok, terms
+        return arg, ok, terms

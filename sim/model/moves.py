@@ -40,9 +40,19 @@ class Move:
     cites: ClassVar[tuple[str, ...]] = ()
 
     def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
-        """Where the agent itself may choose the move (``available`` unless a move says
-        otherwise)."""
-        return self.available(me, ctx)
+        """Where the agent itself may choose the move: where it is ``available`` and, for a
+        proposal, where the agent reckons some ``chance`` that it is taken.  A proposal
+        turned down for certain is worth exactly what holding is worth: holding out under
+        another name, which the logit would otherwise pick as often as holding.  A
+        scenario may still force such a move, and a player make it."""
+        ok = self.available(me, ctx)
+        chance = self.chance(me, ctx)
+        return ok if chance is None else ok & (chance > 0)
+
+    def chance(self, me: Government, ctx: WeekContext) -> Array | None:
+        """For a proposal, the chance, as ``me`` reckons it, that the rival takes it (and,
+        for a package, that both sides ratify it); None for other moves."""
+        return None
 
     def available(self, me: Government, ctx: WeekContext) -> Array:
         """Runs in which the move can be made."""
@@ -158,12 +168,9 @@ class OpenChannel(Move):
     def available(self, me: Government, ctx: WeekContext) -> Array:
         return (ctx.channel < 4) & (me.pending_kind == 0)
 
-    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
-        """The agent proposes a level that needs the rival's consent only where it reckons
-        the rival may consent: a proposal turned down for certain is holding out under
-        another name.  A scenario may still force it, and a player make it."""
-        return self.available(me, ctx) & (
-            ctx.channel_chance(me, ctx.channel_target[me.side]) > 0)
+    def chance(self, me: Government, ctx: WeekContext) -> Array:
+        """The rival's consent to the side's target level (certain for working level)."""
+        return ctx.channel_chance(me, ctx.channel_target[me.side])
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return channel_terms(me, ctx, ctx.channel_target[me.side])
@@ -220,13 +227,10 @@ class Offer(Move):
         k, _ = ctx.best_offer(me, private=False)
         return (k >= 0) & (me.pending_kind == 0) & (me.acknowledges > 0.5)
 
-    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
-        """The agent tables a package only where it reckons it has some chance of
-        becoming a deal: one that the rival will turn down for certain, or that either
-        side's politics will certainly not ratify, is holding out under another name
-        (lit-putnam1988).  A scenario may still force the offer, and a player make it."""
-        k, _ = ctx.best_offer(me, private=False)
-        return self.available(me, ctx) & (ctx.offer_chance(me, k) > 0)
+    def chance(self, me: Government, ctx: WeekContext) -> Array:
+        """The chance the best package becomes a deal: the rival takes it and both sides'
+        politics ratify it (lit-putnam1988)."""
+        return ctx.offer_chance(me, ctx.best_offer(me, private=False)[0])
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         k, _ = ctx.best_offer(me, private=False)
@@ -250,12 +254,11 @@ class OfferPrivate(Move):
         k, _ = ctx.best_offer(me, private=True)
         return (k >= 0) & (me.pending_kind == 0)
 
-    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
-        """As for a public offer: only a package with some chance of becoming a deal."""
+    def chance(self, me: Government, ctx: WeekContext) -> Array | None:
+        """As for a public offer, of the best package put through the back channel."""
         if not ctx.back_channel:
-            return np.zeros(me.n, dtype=bool)
-        k, _ = ctx.best_offer(me, private=True)
-        return self.available(me, ctx) & (ctx.offer_chance(me, k) > 0)
+            return None  # not available at all
+        return ctx.offer_chance(me, ctx.best_offer(me, private=True)[0])
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         k, _ = ctx.best_offer(me, private=True)
@@ -294,9 +297,9 @@ class StepDownMatched(Move):
         return ((me.pending_kind == 0) & (me.acknowledges > 0.5)
                 & (ctx.concession_size(me.rival, ctx.state(me.rival, "matched")) > 0))
 
-    def chosen_freely(self, me: Government, ctx: WeekContext) -> Array:
-        """As for an offer: only where the rival may take the matched cuts."""
-        return self.available(me, ctx) & (ctx.matched_chance(me) > 0)
+    def chance(self, me: Government, ctx: WeekContext) -> Array:
+        """The chance the rival takes the matched cuts."""
+        return ctx.matched_chance(me)
 
     def terms(self, me: Government, ctx: WeekContext) -> Terms:
         return matched_offer_terms(me, ctx)
