@@ -187,10 +187,11 @@ def test_noise_effect_counts_each_outcome_on_the_same_runs(both_ways):
     outcomes = table.loc[[f"outcome: {o}" for o in OUTCOMES]]
     assert outcomes["at_lambda"].sum() == pytest.approx(1.0)
     assert outcomes["at_best"].sum() == pytest.approx(1.0)
-    # as shipped, the noise breaks the stalemates that best response leaves
-    # (docs/validation.md, 'Known disagreements'): it is the engine there, not a dial
-    stalemate = table.loc["outcome: managed_stalemate"]
-    assert stalemate.high < -0.3
+    # as shipped, the noise takes the runs that best response leaves in the truce band (a
+    # lasting partial cut) on to both broad layers at the floor (docs/validation.md,
+    # 'Known disagreements'): it is the engine there, not a dial
+    truce = table.loc["outcome: truce"]
+    assert truce.high < -0.3
 
 
 def test_with_forecasts_that_learn_the_noise_is_a_dial(baseline):
@@ -204,9 +205,9 @@ def test_with_forecasts_that_learn_the_noise_is_a_dial(baseline):
         noisy = run_ensemble(baseline, runs=1000, seed=5, path_sample=0, fan_runs=0,
                              overrides={"decision.obstinacy_prior": prior})
         largest[prior] = noise_effect(noisy, at_best_response(noisy))["difference"].abs().max()
-    assert largest[0.0] > 0.5  # as shipped, the noise decides most outcomes
+    assert largest[0.0] > 0.3  # as shipped, the noise moves 45 points (1,000 runs)
     assert largest[0.05] < 0.2 * largest[0.0]
-    assert largest[0.05] < 0.1  # docs/validation.md: at most 6.7 points (4,000 runs)
+    assert largest[0.05] < 0.1  # docs/validation.md: 8.1 points here (1,000 runs)
 
 
 def test_cli_shows_what_the_noise_does_unless_told_not_to(capsys):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiments.compare import paired_difference
 from sim.experiments.ensemble import run_ensemble
 from sim.io.scenario import load_scenario
 from sim.model.choice import update_level_beliefs
@@ -99,18 +98,17 @@ def test_a_forced_move_teaches_nothing(baseline):
     np.testing.assert_array_equal(model.cn.level_belief, before)
 
 
-def test_learning_unfreezes_complete_information_at_best_response(baseline):
-    """With types known and no decision noise, fixed forecasts leave both sides waiting
-    for a rival that, by those forecasts, should have given in long ago: no deal by week
-    26 in nearly every run (docs/validation.md). A side that learns the rival is not
-    coming round stops waiting, and deals follow (paired by run)."""
+def test_complete_information_brings_deals_at_best_response(baseline):
+    """With types known and no decision noise, nothing is left to screen, and deals come by
+    week 26 in nearly every run, whether or not each side learns how its rival reasons
+    (lit-fearon1995). (While holding out for the deal on the table was worth as much as
+    taking it, best response turned such offers down and no run had a deal by week 26;
+    docs/validation.md.)"""
     fixed = {"decision.known_types": 1, "decision.best_response": 1}
-    by_26 = [METRICS["deal_by_26"](run_ensemble(baseline, runs=600, seed=11, overrides=ov,
-                                                path_sample=0))
-             for ov in (fixed, {**fixed, "decision.obstinacy_prior": Z})]
-    assert by_26[0].mean() < 0.05
-    diff, low, high = paired_difference(by_26[1], by_26[0], np.random.default_rng(0))
-    assert low > 0.3, (diff, low, high)
+    for ov in (fixed, {**fixed, "decision.obstinacy_prior": Z}):
+        by_26 = METRICS["deal_by_26"](run_ensemble(baseline, runs=600, seed=11, overrides=ov,
+                                                   path_sample=0))
+        assert by_26.mean() > 0.95, (ov, by_26.mean())
 
 
 def test_runs_record_the_weight_each_side_puts_on_an_obstinate_rival(baseline):

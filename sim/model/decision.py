@@ -670,8 +670,9 @@ class WeekContext:
     def rival_share(self, me: Government, k: Array | int, level: int,
                     face_scale: Array | float = 1.0,
                     gap_shift: Array | float = 0.0) -> Array:
-        """Share of the horizon for which each type of ``me``'s rival will have taken
-        package ``k`` (K x runs), as ``me``, reasoning at ``level``, forecasts it: a rival
+        """Share of the horizon for which package ``k`` will be in force once each type of
+        ``me``'s rival has come round to it (K x runs; signed a week after it does at the
+        soonest), as ``me``, reasoning at ``level``, forecasts it: a rival
         at each lower level, weighted as in ``hierarchy``.  A rival at level 0 weighs
         conceding against the status quo alone; at level l it also weighs what it expects
         from holding out itself, forecast at level l, the comparison it makes when it
@@ -692,9 +693,9 @@ class WeekContext:
 
     def _conceded(self, rival: Government, k: Array | int, face_scale: Array | float,
                   gap_shift: Array | float, level: int) -> Array:
-        """Share of the horizon after ``rival``, at ``level``, takes ``k`` (K x runs);
-        memoised for one package in all runs as it stands (every level of a side's
-        forecast asks for it)."""
+        """Share of the horizon after ``rival``, at ``level``, takes ``k`` and the deal is
+        signed a week later (K x runs); memoised for one package in all runs as it stands
+        (every level of a side's forecast asks for it)."""
         plain = isinstance(k, int) and isinstance(face_scale, float) and face_scale == 1.0 \
             and isinstance(gap_shift, float) and gap_shift == 0.0
         key = ("conceded", rival.side, k, level)
@@ -708,6 +709,11 @@ class WeekContext:
         np.divide(gaps, out, out=out)
         out += 1.0
         np.clip(out, 0.0, 1.0, out=out)
+        # a deal the rival comes round to is signed a week later at the soonest (it
+        # offers, the side accepts): waiting for it forgoes that week, so a side never
+        # values holding out as highly as taking the same deal now (lit-rubinstein1982)
+        out -= 1.0 / self.horizon
+        np.maximum(out, 0.0, out=out)
         if not isinstance(k, int) and (k < 0).any():
             out = select((k < 0)[None, :], 0.0, out)
         if plain:
@@ -793,9 +799,12 @@ class WeekContext:
         the horizon, type by type under ``me``'s belief, forecast by ``me`` reasoning at
         ``level`` (its own by default; ``rival_share``), times what that is worth for the
         part of the horizon left when it comes (lit-fudenberg-tirole1986,
-        lit-abreu-gul2000).  A side at level 0 expects nothing from holding out.
-        ``rival_face_scale`` and ``gap_shift`` (tagged by ``tag``) value holding out after
-        a move that changes the rival's face stock or its gain from conceding.
+        lit-abreu-gul2000).  It comes a week after the rival comes round at the soonest, so
+        holding out for a deal is always worth less than taking it now: a side offered
+        what it holds out for takes it (lit-rubinstein1982).  A side at level 0 expects
+        nothing from holding out.  ``rival_face_scale`` and ``gap_shift`` (tagged by
+        ``tag``) value holding out after a move that changes the rival's face stock or its
+        gain from conceding.
         """
         level = self.level if level is None else level
         key = ("attrition", me.side, tag, level)
