@@ -252,8 +252,8 @@ CASES = (
                    "the weaker side's (+0.9 points [-0.2, +2.0]). The rule mattered where sides "
                    "held out for the very deal on the table, valuing it as much as taking it; now "
                    "that holding out costs the week it takes to sign, a side offered what it holds "
-                   "out for takes it under either rule, and at best response every run has a deal "
-                   "by week 26 under either"),
+                   "out for prefers to take it under either rule, and at best response every run "
+                   "has a deal by week 26 under either"),
     Case("complete information", {"decision.known_types": 1}, "deal_by_26", +1,
          "private resolve is what delays agreement (lit-fearon1995)",
          disagrees="with types known, deals by week 26 do not move (+0.1 points [-1.3, +1.2]): the "
@@ -464,16 +464,16 @@ def test_best_response_leaves_runs_without_a_deal():
 def test_best_response_is_the_limit_of_logit_choice():
     """Best response is what logit choice tends to as its precision grows (McKelvey &
     Palfrey 1995), not a convention for ties: at the highest precision the parameter
-    allows (50 per week of pain) every outcome's share is within 10 points of its share at
-    best response. While a side valued holding out for the deal on the table as much as
-    taking it, best response turned such offers down and left managed stalemates in 47% of
-    runs, against 5% at lambda = 50."""
+    allows (50 per week of pain) every outcome's share is within 3 points of its share at
+    best response (0.3 at most, measured). While a side valued holding out for the deal on
+    the table as much as taking it, best response turned such offers down and left managed
+    stalemates in 47% of runs, against 5% at lambda = 50."""
     from sim.model.outcomes import OUTCOMES
 
     best = _runs({"decision.best_response": 1}).runs["outcome"]
     sharp = _runs({"decision.rationality": 50.0}).runs["outcome"]
     for outcome in OUTCOMES:
-        assert abs((best == outcome).mean() - (sharp == outcome).mean()) < 0.1, outcome
+        assert abs((best == outcome).mean() - (sharp == outcome).mean()) < 0.03, outcome
 
 
 def report() -> str:

@@ -176,7 +176,6 @@ class TestAttrition:
         worth = ctx.package_terms(m.us, int(k[0])).total - ctx.outcome(m.us, "now").total
         assert value[0] <= max(float(worth[0]), 0.0) + 1e-6  # never more than the deal
 
-
     def test_holding_out_for_a_deal_is_worth_less_than_taking_it_now(self):
         """A deal the rival comes round to is signed a week later at the soonest, so even
         against a rival every type of which gives in at once, holding out is worth the deal
@@ -453,6 +452,36 @@ class TestWinSet:
                               - ctx.package_terms(m.us, fent).total)
         assert every(extra[False] > 0)
         assert every(extra[True] > extra[False])
+
+    def test_a_side_offered_what_it_holds_out_for_takes_it_at_best_response(self):
+        """Offered the very deal it holds out for, a side takes it at best response in every
+        run where the deal is worth anything to it: waiting for the same deal costs the
+        week it takes to sign (lit-rubinstein1982). Where holding out was worth the whole
+        deal, the gain was exactly 0 and best response turned the offer down (baseline
+        states of weeks 4-12, 512 runs)."""
+        scenario = load_scenario(SCENARIOS / "baseline.yaml")
+        m = TradeWarModel(scenario, runs=512, seed=11, overrides={"decision.best_response": 1})
+        checked = 0
+        for week in range(12):
+            m.step()
+            if week < 3:
+                continue
+            for me in m.governments:
+                ctx = context(m)
+                k = ctx.demand(me)
+                me.rival.pending_kind[:] = np.where(k >= 0, 1, 0)
+                me.rival.pending_arg[:] = np.maximum(k, 0)
+                answer(me, ctx)
+                now = ctx.outcome(me, "now").total
+                worth = np.zeros(m.n)
+                for j in np.unique(k[k >= 0]):
+                    sel = k == j
+                    worth[sel] = (ctx.package_terms(me, int(j)).total - now)[sel]
+                valued = (k >= 0) & (worth > 0)
+                assert every(me.answer[valued] == ACCEPT), (week, me.side)
+                checked += int(valued.sum())
+                me.rival.pending_kind[:] = 0
+        assert checked > 1000
 
     def test_accepting_matched_cuts_is_an_answer_on_their_gain(self):
         m = model(**{"decision.best_response": 1})

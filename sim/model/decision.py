@@ -702,7 +702,8 @@ class WeekContext:
         if plain and key in self._cache:
             return self._cache[key]  # type: ignore[return-value]
         # 1 - t / horizon with t = -gap / growth (``concession_times``), written so that
-        # a gap already closed gives 1 and one that never closes gives 0, without branches
+        # a gap already closed gives 1 and one that never closes gives 0, without branches;
+        # then less the week of signing (below)
         gaps, growth = self._gap_growth(rival, k, face_scale, gap_shift, level)
         out = np.maximum(growth, FLOAT(1e-9))
         out *= self.horizon
@@ -801,10 +802,11 @@ class WeekContext:
         part of the horizon left when it comes (lit-fudenberg-tirole1986,
         lit-abreu-gul2000).  It comes a week after the rival comes round at the soonest, so
         holding out for a deal is always worth less than taking it now: a side offered
-        what it holds out for takes it (lit-rubinstein1982).  A side at level 0 expects
-        nothing from holding out.  ``rival_face_scale`` and ``gap_shift`` (tagged by
-        ``tag``) value holding out after a move that changes the rival's face stock or its
-        gain from conceding.
+        what it holds out for prefers to take it, and does at best response
+        (lit-rubinstein1982).  At a one-week horizon holding out is worth nothing.  A side
+        at level 0 expects nothing from holding out.  ``rival_face_scale`` and
+        ``gap_shift`` (tagged by ``tag``) value holding out after a move that changes the
+        rival's face stock or its gain from conceding.
         """
         level = self.level if level is None else level
         key = ("attrition", me.side, tag, level)
