@@ -60,16 +60,6 @@ METRICS = {
 """Per-run 0/1 indicators the cases compare (from runs.parquet and the tariff paths)."""
 
 
-UNTRADED = ("no package that can be signed within the year lifts this tool: China's films, "
-            "yuan and Treasury measures end only in a lasting comprehensive agreement, which "
-            "needs deal.drafting_weeks (130) of official talks first (us-deal-2-3-years). "
-            "Its pain is the same under every option a side weighs, so it changes no "
-            "choice; the package space, not the coercion mechanism, is what is missing (a "
-            "trade of the tool one by one, as China's soybean buying is traded with the "
-            "fentanyl deal, sim.model.packages)")
-"""Why China's untraded tools move nothing (the films case)."""
-
-
 @dataclass(frozen=True)
 class Case:
     """One ablation: ``changed`` against ``base`` overrides, the metric, the direction
