@@ -709,12 +709,13 @@ def calibrate(targets: str | os.PathLike, out: str | os.PathLike | None = None, 
               resume: bool = False, progress: bool = False,
               command: str | None = None,
               factors: Sequence[str] = ()) -> CalibrationResult:
-    """History matching of the assumption-only parameters against a targets file
+    """History matching of the fitted assumption-only parameters against a targets file
     (``tradewar calibrate``), into ``out`` (default ``results/calibration``).  The
     folder gets the non-implausible set, also as a calibrated set (``calibrated_set.csv``
     and its provenance, ``command`` recorded in it: default, this call), which
-    ``run(..., calibrated=PATH)`` draws from.  ``factors``: parameters that are not
-    assumption-only, such as a structural switch, to put into the box too, each
+    ``run(..., calibrated=PATH)`` draws from.  ``factors``: parameters that are not in the
+    box (not assumption-only, such as a structural switch, or a dial declared not fitted,
+    such as the status-quo bias) to put into it too, each
     ``"NAME=V1,V2,..."`` or ``"NAME=LO:HI"`` (``tradewar calibrate --factor``); the report
     then compares how often the documents' patterns leave each of their values.
 

@@ -89,9 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     tgt.set_defaults(handler=cmd_targets)
 
     cal = sub.add_parser("calibrate", help="history matching: which values of the "
-                         "assumption-only parameters let the runs show the documents' "
+                         "fitted assumption-only parameters let the runs show the documents' "
                          "patterns",
-                         description="In waves, sample every assumption-only parameter by "
+                         description="In waves, sample every fitted assumption-only parameter "
+                         "(all but the dials declared not fitted, such as the status-quo bias) by "
                          "Latin hypercube, run each point on the sweep engine, rule out the "
                          "points whose target shares fall short of the targets' min_share "
                          "beyond three standard deviations (Monte Carlo error and model "
@@ -108,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=_bounded_int(0, 2**31 - 1), default=1,
                      help="seed of the Latin hypercube of wave 0 (wave k: seed + k)")
     cal.add_argument("--factor", action="append", default=[], metavar="NAME=V1,V2|NAME=LO:HI",
-                     help="also put a parameter that is not assumption-only into the box, "
+                     help="also put a parameter that is not in the box (not assumption-only, or "
+                     "a dial not fitted, e.g. decision.action_cost) into it, "
                      "at listed values or over a range (repeatable), e.g. a structural "
                      "switch: decision.obstinacy_prior=0,0.05; the report compares how often "
                      "each value survives")
@@ -268,7 +270,7 @@ def _parameter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--fixed-parameters", action="store_true",
                        help="every run at the declared parameter defaults (by default each "
-                       "run draws the assumption-only parameters from the calibrated set, "
+                       "run draws the fitted assumption-only parameters from the calibrated set, "
                        "so the shares carry parameter uncertainty)")
     group.add_argument("--calibrated-set", type=Path, metavar="CSV",
                        help="draw from this calibrated set (a calibrated_set.csv written by "

@@ -150,6 +150,9 @@ def test_an_added_factor_is_parsed_into_listed_values_or_a_range():
     # one that steers a model's computations too: the sweep gives its values models apart
     assert added_factor("channel.back_channel=0,1") == (
         "channel.back_channel", {"values": [0.0, 1.0]})
+    # a dial declared not fitted is assumption-only but out of the box: it may be put in
+    assert added_factor("decision.action_cost=0:2.6") == (
+        "decision.action_cost", {"range": [0.0, 2.6]})
     for spec, reason in (
             ("decision.obstinacy_prior", "expected NAME=V1,V2 or NAME=LO:HI"),
             ("decision.obstinacy_priors=0,1", "unknown parameter"),
@@ -213,7 +216,7 @@ def test_an_added_factor_is_sampled_reported_and_drawn_by_runs(with_learning):
     csv, _ = write_set(with_learning, TARGETS, "test", points=200, replicates=8, waves=1,
                        seed=1)
     loaded = load_calibrated_set(csv)
-    assert name in loaded.names and "67 assumption-only parameters and 1 other" in \
+    assert name in loaded.names and "66 fitted assumption-only parameters and 1 other" in \
         loaded.describe()
     assert set(loaded.values[:, loaded.names.index(name)].tolist()) <= {0.0, np.float32(0.05)}
 
@@ -282,5 +285,6 @@ def test_a_set_whose_provenance_names_a_factor_it_lacks_is_refused(with_learning
     edited = folder / yaml_path.name
     edited.write_text(edited.read_text().replace("- decision.obstinacy_prior",
                                                  "- decision.outlast"))
-    with pytest.raises(InputError, match="assumption-only, not a parameter --factor added"):
+    with pytest.raises(InputError,
+                       match="assumption-only and fitted, not a parameter --factor added"):
         load_calibrated_set(folder / csv.name)

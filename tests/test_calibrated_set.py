@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiments.assumptions import assumption_parameters
+from sim.experiments.assumptions import assumption_parameters, calibration_parameters
 from sim.experiments.ensemble import run_ensemble, split_per_model
 from sim.experiments.targets import load_targets
 from sim.io.calibrated import SET_CSV, SET_YAML, calibration_dir, load_calibrated_set
@@ -36,9 +36,12 @@ def calibrated_runs(baseline, shipped):
     return run_ensemble(baseline, runs=RUNS, seed=11, path_sample=RUNS, calibrated=shipped)
 
 
-def test_the_shipped_set_holds_every_assumption_and_names_its_targets(shipped):
+def test_the_shipped_set_holds_every_fitted_assumption_and_names_its_targets(shipped):
     assert shipped.path.parent == calibration_dir()
-    assert set(shipped.names) == {p.name for p in assumption_parameters()}
+    assert set(shipped.names) == {p.name for p in calibration_parameters()}
+    # the dials declared not fitted stay at their defaults unless a user sets them
+    dials = {p.name for p in assumption_parameters()} - set(shipped.names)
+    assert dials == {"decision.action_cost"} and BY_NAME["decision.action_cost"].default == 0
     assert shipped.points == shipped.provenance.points >= 100
     targets, _ = load_targets(TARGETS)
     # made from the targets committed in the repository, every one of them
@@ -213,7 +216,7 @@ def _reseal(csv_path):
     (lambda lines: [*lines[:4], lines[4].split(",", 2)[0] + ",-3," + lines[4].split(",", 2)[2],
                     *lines[5:]],
      ":5: initial.cn_exempt_share: parameter 'initial.cn_exempt_share' = -3.0 is outside"),
-    (lambda lines: [*lines[:2], lines[2] + ",7", *lines[3:]], ":3: has 69 fields"),
+    (lambda lines: [*lines[:2], lines[2] + ",7", *lines[3:]], ":3: has 68 fields"),
     (lambda lines: [*lines[:3], lines[3].replace(lines[3].split(",")[1], "abc", 1),
                     *lines[4:]], ":4: initial.cn_exempt_share: not a number: 'abc'"),
 ])

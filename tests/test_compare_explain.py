@@ -14,8 +14,13 @@ from sim.cli import main
 from sim.experiments.compare import paired_difference, run_comparison
 from sim.io.scenario import load_scenario
 from sim.model.decision import CONSTANT_TERMS, TERM_NAMES
+from sim.model.model import TradeWarModel
 from sim.reports.explain import (
+    DEAL_EVENT_WORDS,
     TERM_WORDS,
+    RunStory,
+    _state_change,
+    decision_week,
     main_reason,
     narrate,
     reasons,
@@ -112,6 +117,13 @@ def test_every_term_has_words_and_constant_costs_are_never_the_reason():
     only_constant = _row(action=5.0)
     assert main_reason(only_constant, "us") is None
     assert not reasons(only_constant, "us").startswith(TERM_WORDS["action"])
+    # where the constant cost decided the choice, the sentence says so (a status-quo
+    # bias holding a side back is not hidden behind the term that lost)
+    decided = _row(action=1.0, face=-0.3, pain=-0.2)
+    assert main_reason(decided, "us") == "face"
+    assert reasons(decided, "us") == ("face -0.3, economic pain -0.2, and the cost of "
+                                      "changing course +1.0, without which the other option "
+                                      "was ahead")
 
 
 def test_narrative_reasons_come_from_the_recorded_terms(baseline):
@@ -289,3 +301,63 @@ def test_explain_tells_standing_proposals_and_the_answers_to_them():
         told += 1
     assert told >= 2  # the fentanyl talks and at least the swap that follows them
     assert "it proposes deputy-level talks" in text
+
+
+
+def test_a_deal_that_collapses_is_told_in_its_week(baseline):
+    """Levels that return at a week's end because a deal collapsed (the US reopened it, or
+    China reneged) are told as such, in that week: a run once read 'The US steps down
+    alone ... Then: US tariff 31% -> 166%', the collapse untold.  The runs table keeps the
+    first collapse and who walked away; the paths keep every one."""
+    model = TradeWarModel(baseline, runs=256, seed=11, sample=256,
+                          overrides={"us.reopen_hazard": 0.02, "deal.renege_hazard": 0.02})
+    for _ in range(baseline.weeks):
+        model.step()
+    paths, runs = model.recorder.paths_frame(), model.recorder.runs_frame()
+    seen: set[str] = set()
+    for run, mine in paths.groupby("run"):
+        mine = mine.reset_index(drop=True)
+        row = runs.loc[runs["run"] == run].iloc[0]
+        events = mine["deal_event"].astype(str).to_numpy()
+        collapsed = np.flatnonzero(np.isin(events, ["us_reopened", "cn_reneged"]))
+        if pd.isna(row["renege_week"]):
+            assert collapsed.size == 0
+            continue
+        assert collapsed[0] == int(row["renege_week"])
+        assert events[collapsed[0]] == {"us": "us_reopened", "cn": "cn_reneged"}[
+            row["reneged_by"]]
+        text = narrate(RunStory(int(run), baseline, mine, row))
+        for t in collapsed:
+            block = _week_block(text, decision_week(int(t)))
+            assert DEAL_EVENT_WORDS[events[t]] + ". Then: " in block, block
+            seen.add(events[t])
+    assert seen == {"us_reopened", "cn_reneged"}
+
+
+def test_a_pause_that_runs_out_is_recorded_in_the_week_its_layers_return(baseline):
+    """The recorder marks a pause's end in the row whose state shows the paused layers
+    back (run 210 of 400, seed 3: its pause ends at the end of week 17), and the
+    narrative tells it there."""
+    model = TradeWarModel(baseline, runs=400, seed=3, sample=400)
+    for _ in range(baseline.weeks):
+        model.step()
+    paths = model.recorder.paths_frame()
+    mine = paths[paths["run"] == 210].reset_index(drop=True)
+    events = mine["deal_event"].astype(str).to_numpy()
+    assert np.flatnonzero(events == "pause_expired").tolist() == [18]
+    assert mine["us_tariff"][18] > mine["us_tariff"][17] + 100  # the broad layer is back
+    row = model.recorder.runs_frame().set_index("run").loc[210]
+    text = narrate(RunStory(210, baseline, mine, row))
+    assert DEAL_EVENT_WORDS["pause_expired"] + ". Then: US tariff" in _week_block(text, 17)
+
+
+def test_a_pause_that_runs_out_is_told_in_its_week():
+    """The week a tariff pause runs out says so before the levels it left."""
+    before = pd.Series({"us_tariff": 30.0, "cn_tariff": 10.0, "channel": 3,
+                        "us_acknowledges": 1.0, "cn_acknowledges": 1.0, "deal_event": ""})
+    after = before.copy()
+    after[["us_tariff", "cn_tariff", "deal_event"]] = [145.0, 125.0, "pause_expired"]
+    assert _state_change(before, after) == (
+        "The tariff pause ran out: the paused layers and tools returned. "
+        "Then: US tariff 30% -> 145%; China's tariff 10% -> 125%.")
+    assert _state_change(before, before) == "Then: US tariff 30%; China's tariff 10%."

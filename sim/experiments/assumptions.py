@@ -13,6 +13,13 @@ so that no range is chosen to make a result come out:
 
 Saltelli (2002) and Saltelli et al. (2010) for the design; Iooss & Lemaître (2015) on
 screening wide uncertainty before narrowing it.
+
+The calibration (``sim.experiments.calibrate``) fits the same parameters over the same
+ranges, but for the dials declared ``fitted=False`` (``Param.fitted``): a modelling stance an
+analyst sets, which the sensitivity study still sweeps and ``--factor`` can weigh against the
+documents.  The one such dial, the status-quo bias, was declared so after it had been fitted
+and its effect measured (``docs/calibration.md``, 'The status-quo bias'): its range is the
+rule's, unchanged; what changed is that the model's outcomes are not to rest on it.
 """
 
 from __future__ import annotations
@@ -44,3 +51,14 @@ def factor(p: Param) -> dict:
 def assumption_factors() -> dict[str, dict]:
     """Factor of every assumption-only parameter, by name."""
     return {p.name: factor(p) for p in assumption_parameters()}
+
+
+def calibration_parameters() -> list[Param]:
+    """The assumption-only parameters history matching fits: all but the dials declared
+    not fitted (``Param.fitted``), in declaration order."""
+    return [p for p in assumption_parameters() if p.fitted]
+
+
+def calibration_factors() -> dict[str, dict]:
+    """Factor of every parameter history matching fits, by name (the prior box)."""
+    return {p.name: factor(p) for p in calibration_parameters()}

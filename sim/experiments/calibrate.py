@@ -1,9 +1,10 @@
-"""History matching: which values of the assumption-only parameters let the model show the
+"""History matching: which values of the fitted assumption-only parameters let the model show the
 patterns the documents report?  ``tradewar calibrate TARGETS``.
 
 Method (Vernon, Goldstein & Bower 2010; Andrianakis et al. 2015 for agent-based models): in
-waves, points over the ranges of every assumption-only parameter (a Latin hypercube first)
-(``sim.experiments.assumptions``) is run on the sweep engine, each point with ``replicates``
+waves, points over the ranges of every fitted assumption-only parameter (a Latin hypercube
+first) (``sim.experiments.assumptions``: all but the dials declared not fitted) is run on the
+sweep engine, each point with ``replicates``
 runs; each target's share of runs is compared with the share the documents' one history
 needs (``min_share``, declared with the target before any fit).  A point is *implausible*
 for a target when its share falls short of ``min_share`` by more than three standard
@@ -18,7 +19,8 @@ one-sided thresholds on shares (a pattern the history shows, not a value to fit)
 question is which regions can be ruled out, and it needs no likelihood or distance.
 
 Structural choices the documents might decide between (a switch that is not assumption-only,
-such as ``decision.obstinacy_prior``) can be added to the box (``added``, ``tradewar calibrate
+such as ``decision.obstinacy_prior``, or a dial not fitted, such as ``decision.action_cost``)
+can be added to the box (``added``, ``tradewar calibrate
 --factor``); the report then compares, over wave 0's Latin hypercube, how often points with
 each of their values survive: the documents' support for each choice, target by target.
 
@@ -38,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.assumptions import assumption_factors
+from sim.experiments.assumptions import calibration_factors
 from sim.experiments.experiment import Experiment
 from sim.experiments.summary import share
 from sim.experiments.sweep import SweepError, point_summary, run_sweep, write_atomic
@@ -79,7 +81,8 @@ def added_factor(spec: str) -> tuple[str, dict]:
     """Parse ``NAME=V1,V2,...`` (listed values) or ``NAME=LO:HI`` (a range) into a factor
     to add to the prior box; ``ValueError`` with the reason if the name is unknown, already
     in the box (an assumption-only parameter's range follows the rule of
-    ``sim.experiments.assumptions``, chosen before any fit), the decision rule itself
+    ``sim.experiments.assumptions``, chosen before any fit; a dial declared not fitted,
+    ``Param.fitted``, may be added), the decision rule itself
     (``decision.best_response``, which ``tradewar diagnose`` sets to compare with), or a
     value is not a finite number in range."""
     name, sep, text = spec.partition("=")
@@ -89,10 +92,10 @@ def added_factor(spec: str) -> tuple[str, dict]:
     if name not in BY_NAME:
         check(name, 0.0)  # raises KeyError naming the closest names
     p = BY_NAME[name]
-    if p.assumption:
+    if p.assumption and p.fitted:
         raise ValueError(f"{name} is assumption-only and already in the box, over the range "
                          "its rule gives (sim/experiments/assumptions.py); --factor adds "
-                         "parameters that are not")
+                         "parameters that are not, and the dials declared not fitted")
     if name == "decision.best_response":
         raise ValueError(f"{name} is the rule runs are compared against (tradewar diagnose), "
                          "not an assumption the documents could weigh")
@@ -170,13 +173,13 @@ def calibrate(targets: TargetsFile, scenario_path: str | Path, scenario, folder:
               resume: bool = False, progress: bool = False,
               added: dict[str, dict] | None = None) -> Calibration:
     """Run (or resume) the history matching into ``folder``; ``added``: factors
-    (``added_factor``) put into the box beside the assumption-only parameters."""
+    (``added_factor``) put into the box beside the fitted assumption-only parameters."""
     folder = Path(folder)
-    factors = assumption_factors()
+    factors = calibration_factors()
     added = dict(sorted((added or {}).items()))  # the same box whatever the order given
     clash = sorted(set(added) & set(factors))
     if clash:
-        raise ValueError(f"{clash[0]} is assumption-only and already in the box")
+        raise ValueError(f"{clash[0]} is fitted and already in the box")
     factors.update(added)
     pats = patterns(targets, scenario)
     # runs stop after the last target's week: what comes later is never measured

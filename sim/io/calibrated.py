@@ -1,4 +1,4 @@
-"""The calibrated parameter set: the points of the assumption-only parameters that history
+"""The calibrated parameter set: the points of the fitted assumption-only parameters that history
 matching (``tradewar calibrate``, ``sim.experiments.calibrate``) left non-implausible
 against the documents' patterns (``calibration/targets.yaml``).
 
@@ -61,7 +61,8 @@ class Provenance(BaseModel):
     targets_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     targets: list[str] = Field(min_length=1, description="the ids of the targets matched")
     added: list[str] = Field(default_factory=list,
-                             description="parameters that are not assumption-only, put into "
+                             description="parameters not in the box (not assumption-only, or a "
+                             "dial not fitted), put into "
                              "the box by --factor (a structural choice the documents weigh)")
     wave: StrictInt = Field(ge=0, description="the wave whose non-implausible points form the set")
     waves: StrictInt = Field(ge=1)
@@ -74,7 +75,7 @@ class Provenance(BaseModel):
 
 @dataclass(frozen=True)
 class CalibratedSet:
-    """Points of the assumption-only parameters, and where they come from."""
+    """Points of the fitted assumption-only parameters, and where they come from."""
 
     path: Path  # the CSV file
     names: tuple[str, ...]
@@ -107,8 +108,8 @@ class CalibratedSet:
     def describe(self) -> str:
         """One line for summaries: what the runs drew from."""
         p = self.provenance
-        other = sum(not BY_NAME[n].assumption for n in self.names)
-        what = f"{len(self.names) - other} assumption-only parameters" + (
+        other = sum(not (BY_NAME[n].assumption and BY_NAME[n].fitted) for n in self.names)
+        what = f"{len(self.names) - other} fitted assumption-only parameters" + (
             f" and {other} other{'s' if other > 1 else ''}" if other else "")
         return (f"each run draws the {what} from the "
                 f"calibrated set ({self.points} points: history matching on "
@@ -166,9 +167,9 @@ def load_calibrated_set(path: str | Path | None = None) -> CalibratedSet:
         raise InputError.single(str(yaml_path), f"says {provenance.points} points, "
                                 f"{csv_path.name} has {len(values)}", field_name="points")
     for name in provenance.added:
-        if name not in names or BY_NAME[name].assumption:
+        if name not in names or (BY_NAME[name].assumption and BY_NAME[name].fitted):
             why = (f"is not a column of {csv_path.name}" if name not in names
-                   else "is assumption-only, not a parameter --factor added")
+                   else "is assumption-only and fitted, not a parameter --factor added")
             raise InputError.single(str(yaml_path), f"'{name}' {why}",
                                     line=index.line_for(("added",)), field_name="added")
     result = CalibratedSet(csv_path, names, values, provenance, sha)

@@ -653,7 +653,7 @@ class TradeWarModel(mesa.Model):
         expired = running & (self.truce_left == 0)
         if expired.any():
             self._restore(self._truce_snapshot, expired, only=PAUSED)
-            self.recorder.expired |= expired
+            self.recorder.pause_expired(expired)
         self.groundwork = self.groundwork + (self.channel >= 2)
         # reneging (lit-bown-phase-one) and the US reopening a deal (us-inconsistent-demands)
         u, who = self.uniform(), self.uniform()

@@ -29,6 +29,10 @@ class Param:
     assumption: str = ""
     integer: bool = False
     sweep: tuple[float, float] | None = None
+    fitted: bool = True
+    """Whether history matching fits it (``tradewar calibrate``) when it is assumption-only;
+    False for a dial that sets a modelling stance the mechanisms should not lean on (it
+    stays in the sensitivity study; ``--factor`` can put it in a calibration's box)."""
 
     @property
     def provenance(self) -> str:
@@ -41,8 +45,9 @@ class Param:
 
 def _p(name: str, default: float, unit: str, lo: float, hi: float, doc: str, *cites: str,
        assume: str = "", integer: bool = False,
-       sweep: tuple[float, float] | None = None) -> Param:
-    return Param(name, default, unit, lo, hi, doc, tuple(cites), assume, integer, sweep)
+       sweep: tuple[float, float] | None = None, fitted: bool = True) -> Param:
+    return Param(name, default, unit, lo, hi, doc, tuple(cites), assume, integer, sweep,
+                 fitted)
 
 
 # Counted public commitment events in the documents, one unit of face each.  Counting rule:
@@ -252,7 +257,10 @@ PARAMS: tuple[Param, ...] = (
        "political cost of any move other than holding (a status-quo bias dial)",
        "lit-samuelson-zeckhauser1988",
        assume="off: Model 2 prices each move's own costs (face, commitments, leaks); the "
-              "dial adds a constant bias for analysts who want one"),
+              "dial adds a constant bias for analysts who want one. Not fitted: fitted, it "
+              "decided a third or more of the choices made at the margin and most "
+              "stalemates at best response (docs/calibration.md, 'The status-quo bias')",
+       fitted=False),
     _p("decision.best_response", 0, "flag", 0, 1,
        "1: every choice is the best response (lambda -> infinity)",
        "lit-mckelvey-palfrey1995", integer=True),

@@ -28,6 +28,11 @@ ANSWER_NAMES = ("", "accept", "reject")
 UNSIGNED_NAMES = ("", "failed_at_home_us", "failed_at_home_cn", "failed_at_home_both",
                   "lapsed")
 """What came of an accepted package that was not signed (``{side}_answer_unsigned``)."""
+DEAL_EVENT_NAMES = ("", "pause_expired", "us_reopened", "cn_reneged")
+"""What befell a standing deal at the end of a week (``deal_event``): nothing, its tariff
+pause ran out and the paused layers and tools returned, or it collapsed (the US reopened
+it, us-inconsistent-demands; China reneged, lit-bown-phase-one) and every level returned to
+where it stood before the first deal."""
 REGRET_UNIT = 1_000_000  # regret is summed in micro-weeks of pain: integers, exact sums
 REGRET_TOL = 1e-6  # a shortfall (weeks of pain) below this is a tie, not a choice against
 DIAGNOSTIC_KEYS = ("side", "kind", "move")
@@ -89,6 +94,7 @@ class Recorder:
         # at home in the US, 2 in China, 3 in both, 4 lapsed as moot (UNSIGNED_NAMES)
         self.unsigned_code = {side: np.zeros((w + 1, s), dtype=np.int8)
                               for side in ("us", "cn")}
+        self.deal_event = np.zeros((w + 1, s), dtype=np.int8)  # DEAL_EVENT_NAMES
         self.moves = {side: np.full((w + 1, s), -1, dtype=np.int8) for side in ("us", "cn")}
         self.args = {side: np.full((w + 1, s), -1, dtype=np.int16) for side in ("us", "cn")}
         self.scripted = {side: np.zeros((w + 1, s), dtype=np.int16) for side in ("us", "cn")}
@@ -252,11 +258,22 @@ class Recorder:
         self.deal_week[new] = self.model.week + 1
         self.deal_kind[new] = k
 
+    def pause_expired(self, mask: Array) -> None:
+        """Note the runs whose tariff pause ran out at the end of this week."""
+        self.expired |= mask
+        if self.sample:
+            t = self.model.week
+            self.deal_event[t] = np.where(mask[:self.sample], 1, self.deal_event[t])
+
     def reneged(self, mask: Array, by_us: Array) -> None:
-        """Note the first collapse of a deal and who walked away."""
+        """Note each collapse of a deal and who walked away (the first in ``runs``)."""
         new = mask & (self.renege_week < 0)
         self.renege_week[new] = self.model.week
         self.reneged_by[new] = np.where(by_us[new], 1, 2)
+        if self.sample:
+            t, s = self.model.week, self.sample
+            self.deal_event[t] = np.where(mask[:s], np.where(by_us[:s], 2, 3),
+                                          self.deal_event[t])
 
     # --- tables -------------------------------------------------------------------------
     def runs_frame(self) -> pd.DataFrame:
@@ -327,6 +344,8 @@ class Recorder:
             frame[name] = values.ravel()
         frame["channel"] = frame["channel"].astype(np.int8)
         frame["talks"] = frame["channel"] >= 2
+        frame["deal_event"] = pd.Categorical.from_codes(self.deal_event.ravel(),
+                                                        categories=list(DEAL_EVENT_NAMES))
         move_names = np.array(["", *MOVE_NAMES])
         for side in ("us", "cn"):
             frame[f"{side}_move"] = pd.Categorical(move_names[self.moves[side].ravel() + 1])

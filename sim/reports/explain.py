@@ -5,7 +5,9 @@ random block ``b`` (``sim.model.model``); its recorder keeps, for every week and
 answer given to the rival's proposal (with its gain over holding out), the move made, the
 best alternative, and both moves' named utility terms.  Each sentence is built from those
 numbers: the terms that separated the move from its alternative are the reasons given,
-constant costs (``CONSTANT_TERMS``) aside, since they say nothing about the trade-off.
+constant costs (``CONSTANT_TERMS``) aside, since they say nothing about the trade-off, but
+named where they decided the choice.  What the week's end did to a standing deal (its pause
+ran out, it collapsed: ``deal_event``) is told before the levels it left.
 
 Weeks are numbered as scenario files number them: week 0 is the week that starts on the
 scenario's start date, and an event with ``week: n`` is decided in week n.  Row ``t`` of
@@ -142,14 +144,21 @@ def main_reason(row: pd.Series, side: str) -> str | None:
 
 def reasons(row: pd.Series, side: str, top: int = 2) -> str:
     """The terms that separated the move from its best alternative, largest first
-    (constant costs such as ``action`` are left out: they are no trade-off)."""
+    (constant costs such as ``action`` are left out: they are no trade-off), and the
+    constant cost where it decided the choice (without it the alternative was ahead)."""
     diffs = term_differences(row, side)
     ranked = sorted((d for d in diffs.items() if abs(d[1]) >= 0.05), key=lambda d: -abs(d[1]))
     parts = [f"{TERM_WORDS[t]} {'+' if d > 0 else '-'}{abs(d):.1f}" for t, d in ranked[:top]]
-    if parts:
-        return ", ".join(parts)
     constant = sum(float(row[f"{side}_{t}_term"] - row[f"{side}_{t}_alt"])
                    for t in CONSTANT_TERMS)
+    margin = float(row.get(f"{side}_margin", np.nan))
+    if parts and margin >= 0 and margin - constant < -0.05:
+        # the constant cost is no trade-off, but here it decided: say so, truthfully
+        # (a status-quo bias, decision.action_cost, lit-samuelson-zeckhauser1988)
+        parts.append(f"and {TERM_WORDS['action']} {constant:+.1f}, without which the other "
+                     "option was ahead")
+    if parts:
+        return ", ".join(parts)
     if abs(constant) >= 0.05:
         return f"no term differed by more than 0.05 (only constant costs did, {constant:+.1f})"
     return "no term differed by more than 0.05"
@@ -297,6 +306,7 @@ def narrate(story: RunStory) -> str:
                  and not _answered(row, "us") and not _answered(row, "cn")
                  and not row.get("us_event", "") and not row.get("cn_event", "")
                  and not row.get("us_tabled", "") and not row.get("cn_tabled", "")
+                 and not row.get("deal_event", "")
                  and row["channel"] == before["channel"]
                  and np.isclose(row["us_tariff"], before["us_tariff"])
                  and np.isclose(row["cn_tariff"], before["cn_tariff"]))
@@ -327,7 +337,20 @@ def _answered(row: pd.Series, side: str) -> bool:
     return str(row.get(f"{side}_answer", "") or "") in ("accept", "reject")
 
 
+DEAL_EVENT_WORDS = {
+    "pause_expired": "The tariff pause ran out: the paused layers and tools returned",
+    "us_reopened": "The US reopened the deal with new demands: every tariff and tool "
+                   "returned to where it stood before the first deal",
+    "cn_reneged": "China reneged on the deal: every tariff and tool returned to where it "
+                  "stood before the first deal",
+}
+"""What the week's end did to a standing deal (``deal_event`` of the paths), told before
+the levels it left."""
+
+
 def _state_change(before: pd.Series, after: pd.Series) -> str:
+    event = str(after.get("deal_event", "") or "")
+    lead = f"{DEAL_EVENT_WORDS[event]}. " if event else ""
     parts = []
     for side, label in (("us", "US tariff"), ("cn", "China's tariff")):
         a, b = before[f"{side}_tariff"], after[f"{side}_tariff"]
@@ -338,7 +361,7 @@ def _state_change(before: pd.Series, after: pd.Series) -> str:
         if after[f"{side}_acknowledges"] != before[f"{side}_acknowledges"]:
             parts.append(f"{who} now {'admits' if after[f'{side}_acknowledges'] else 'denies'} "
                          "talks")
-    return "Then: " + "; ".join(parts) + "."
+    return lead + "Then: " + "; ".join(parts) + "."
 
 
 def _week(value: object) -> str:
