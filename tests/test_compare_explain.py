@@ -204,7 +204,7 @@ def test_forced_and_proposed_steps_say_so_at_the_scenario_week(capsys):
         heading = text.rfind("\nWeek ", 0, first) + 1
         date = scenario.start_date + dt.timedelta(weeks=ev.week)
         assert text[heading:].startswith(f"Week {ev.week} ({date:%d %b %Y}):")
-    seen = {"forced": 0, "proposed": 0, "bounded": 0}
+    seen = {"forced": 0, "proposed": 0, "bounded": 0, "tie": 0}
     for t in range(1, len(story.paths)):
         row = story.paths.iloc[t]
         for side in ("us", "cn"):
@@ -222,10 +222,17 @@ def test_forced_and_proposed_steps_say_so_at_the_scenario_week(capsys):
                 else:
                     assert f"proposed by the scenario step '{event}', and taken" in said
                     seen["proposed"] += 1
+            elif row[f"{side}_runner_up"] and abs(row[f"{side}_margin"]) < 0.005:
+                # a tie is told as one, not as a slip or a best response
+                assert "level with the next best option" in said
+                assert "bounded-rationality" not in said
+                assert "weeks of pain above the next best option" not in said
+                seen["tie"] += 1
             elif row[f"{side}_runner_up"] and row[f"{side}_margin"] < 0:
                 assert "a bounded-rationality choice" in said
                 seen["bounded"] += 1
     assert seen["forced"] == len(forced) and seen["proposed"] >= 1 and seen["bounded"] >= 1
+    assert seen["tie"] >= 1
     # the CLI tells the same story
     assert main(["explain", str(path), "--run", "0", "--seed", "1", "--fixed-parameters"]) == 0
     assert capsys.readouterr().out.strip() == text

@@ -227,6 +227,11 @@ def tabled_sentence(row: pd.Series, side: str,
             "beside the side's own moves, until it is accepted or withdrawn.")
 
 
+TIE = 0.005
+"""Margin (weeks of pain) below which the move made and its best alternative are told as
+level: it shows as 0.00, and logit choice takes either about as often."""
+
+
 def _size(x: float) -> str:
     """A margin's size, with a second decimal where one would show 0.0."""
     return f"{abs(x):.2f}" if abs(x) < 0.05 else f"{abs(x):.1f}"
@@ -277,6 +282,9 @@ def week_sentence(row: pd.Series, side: str, modes: dict[str, str] | None = None
                      f"alternative (it {alt_words}): {reasons(row, side)}).")
     elif not alt:
         text += "."
+    elif abs(margin) < TIE:  # a coin toss between equals, neither a best response nor a slip
+        text += (f"; it rated this level with the next best option (it {alt_words}), within "
+                 f"{TIE} weeks of pain: {reasons(row, side)}.")
     elif margin >= 0:
         text += (f"; it rated this {_size(margin)} weeks of pain above the next best option "
                  f"(it {alt_words}): {reasons(row, side)}.")
