@@ -254,6 +254,29 @@ def test_a_range_is_reported_in_thirds_each_point_in_one(targets):
         assert (np.sum([w for _, w in groups], axis=0) == 1).all()
 
 
+def test_figures_draw_a_factor_added_at_several_listed_values(targets):
+    """A factor added at four listed values (``--factor decision.action_cost=0,0.5,1,2``)
+    is drawn against the implausibility but has no prior range for the marginals: the
+    figures leave it out there, where they once stopped with a KeyError and a traceback
+    after the whole calibration had run."""
+    from sim.experiments.calibrate import Calibration
+    from sim.reports.calibration import figures
+
+    t, _ = targets
+    rng = np.random.default_rng(0)
+    wave = pd.DataFrame({"decision.rationality": rng.uniform(0.5, 5, 40),
+                         "decision.action_cost": np.tile([0.0, 0.5, 1.0, 2.0], 10),
+                         "I_max": rng.uniform(0, 6, 40)})
+    prior = {"decision.rationality": {"range": [0.5, 5.0]}}
+    added = {"decision.action_cost": {"values": [0.0, 0.5, 1.0, 2.0]}}
+    result = Calibration(ROOT, [wave], t, {**prior, **added}, added)
+    drawn = figures(result)
+    assert set(drawn) == {"implausibility", "marginals"}
+    labels = {ax.get_xlabel() for ax in drawn["marginals"].axes}
+    assert "decision.rationality" in labels and "decision.action_cost" not in labels
+    assert "decision.action_cost" in {ax.get_xlabel() for ax in drawn["implausibility"].axes}
+
+
 def test_a_resume_takes_the_same_factors_in_any_order(tmp_path, targets):
     from sim.experiments.calibrate import added_factor
 

@@ -53,10 +53,11 @@ def figures(result: Calibration) -> dict[str, Figure]:
     final = result.nonimplausible
     if len(final) >= 2:
         # the nine continuous parameters the set constrains most: smallest spread against
-        # a uniform spread over the prior range
+        # a uniform spread over the prior range (a factor added at listed values has no
+        # range to spread over, however many values it lists)
         spread = {n: final[n].std() / ((result.prior[n]["range"][1]
                                         - result.prior[n]["range"][0]) / np.sqrt(12))
-                  for n in names}
+                  for n in names if "range" in result.prior[n]}
         narrow = sorted(spread, key=lambda n: spread[n])[:9]
         fig, axes = plt.subplots(3, 3, figsize=(9, 7.5), dpi=120)
         for ax, name in zip(axes.ravel(), narrow, strict=False):
