@@ -141,10 +141,10 @@ def test_narrative_reasons_come_from_the_recorded_terms(baseline):
 
 
 def test_changing_a_parameter_changes_the_reason_given(baseline):
-    """Run 34's US denies talks in week 0 rather than sound out a package in private: face
+    """Run 351's US denies talks in week 0 rather than sound out a package in private: face
     is the reason; doubling the face cost of backing down doubles that reason."""
-    default = replay_run(baseline, seed=11, run=34)
-    dearer = replay_run(baseline, seed=11, run=34, overrides={"face.backdown_weeks": 78.0})
+    default = replay_run(baseline, seed=11, run=351)
+    dearer = replay_run(baseline, seed=11, run=351, overrides={"face.backdown_weeks": 78.0})
     rows = default.paths.iloc[1], dearer.paths.iloc[1]  # the decisions of week 0
     for row in rows:
         assert (row["us_move"], row["us_runner_up"]) == ("deny_talks", "offer_private")

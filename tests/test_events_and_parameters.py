@@ -9,6 +9,7 @@ import pytest
 
 from sim.io.scenario import Scenario
 from sim.model import parameters
+from sim.model.decision import WeekContext
 from sim.model.events import DECLINED, DONE, PENDING
 from sim.model.model import TradeWarModel
 from sim.model.moves import INDEX
@@ -53,6 +54,27 @@ def test_an_agent_that_already_chose_the_proposed_step_takes_it():
     m = model_with([{"actor": "cn", "move": "hold", "mode": "proposed", "week": 1}], weeks=2)
     assert np.all(m.events.status[0][own] == DONE)
     assert not m.events.declines[0][own].any()
+
+
+def test_a_proposed_answer_follows_the_sides_own_tie_rule_at_best_response():
+    """At best response a side accepts an offer only on a gain (``choice.answer``): a
+    scenario's proposed acceptance is declined on a gain of exactly 0, and a proposed
+    rejection taken (before, a proposed acceptance went along on a tie)."""
+    for move, taken in (("accept", False), ("reject", True)):
+        scenario = Scenario(name="tie", description="a tie", weeks=4, events=[
+            {"actor": "cn", "move": move, "mode": "proposed", "week": 0}],
+            parameters={"decision.best_response": 1})
+        m = TradeWarModel(scenario, runs=4, seed=1)
+        m._open = None
+        m.channel_target = m.channel_targets()
+        m.context = ctx = WeekContext(m)
+        m.cn.answer_gain = np.zeros(4, dtype=np.float32)  # every offer a tie
+        m.cn.answer = np.full(4, 2, dtype=np.int8)
+        m.cn.answer_scripted = np.zeros(4, dtype=bool)
+        m.events._answer(0, m.events.events[0], m.cn, ctx, np.ones(4, dtype=bool), None,
+                         np.full(4, 0.5))
+        assert np.all(m.events.status[0] == (DONE if taken else DECLINED)), move
+        assert np.all(m.cn.answer_scripted == taken), move
 
 
 def test_conditions_chain_events():

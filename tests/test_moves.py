@@ -328,8 +328,11 @@ class TestOpenChannel:
         """A leader call without groundwork costs China face for every level skipped. With
         no face stock China is indifferent and may consent; with a large one no type of
         China would, and the US does not propose the call of its own accord (a scenario or
-        a player still may)."""
-        m = with_params({**STEADY, "decision.best_response": 1, "us.leader_first": 1.0})
+        a player still may).  Nor does it where the call would be worth nothing to it (no
+        better offer within reach: holding under another name, ``choice.moot``); without
+        the back channel, whose offers need no call, run 0 has one."""
+        m = with_params({**STEADY, "decision.best_response": 1, "us.leader_first": 1.0,
+                         "channel.back_channel": 0})
         m.cn.face = np.array([0.0, 1e4, 0.0, 1e4], dtype=FLOAT)
         m.channel_target = m.channel_targets()  # as the week begins
         ctx = context(m)
@@ -339,8 +342,11 @@ class TestOpenChannel:
         assert every(hopeless == [False, True, False, True])
         np.testing.assert_array_equal(OpenChannel().chosen_freely(m.us, ctx), ~hopeless)
         m.context = ctx
+        worth = channel_terms(m.us, ctx, target).total != ctx.hold(m.us).total
         choose(m.us, ctx)
-        np.testing.assert_array_equal(np.isfinite(m.us.eu[INDEX["open_channel"]]), ~hopeless)
+        offered = np.isfinite(m.us.eu[INDEX["open_channel"]])
+        np.testing.assert_array_equal(offered, ~hopeless & worth)
+        assert offered[0]
         m.play("us", "open_channel", level=4)
         m.step()
         assert every(m.us.pending_kind == 2)
@@ -789,6 +795,24 @@ class TestStepDownMatched:
         assert every(m.us.pending_kind == 3)
         assert every(m.us.layers["reciprocal"] == 125.0)
         assert every(m.cn.layers["retaliatory"] == 125.0)
+
+    def test_a_proposal_left_with_nothing_to_cut_lapses_unanswered(self):
+        """Matched cuts proposed before the layers came down some other way (here set to
+        the floor by hand, as a deal signed in between would) cut nothing on either side:
+        the proposal lapses unanswered, as a moot package does, and does not take the
+        answering side's move that week (before the fix China accepted it half the time
+        and held)."""
+        m = with_params(QUIET)
+        week(m, us="step_down_matched", cn="hold")
+        assert every(m.us.pending_kind == 3)
+        for gov, layer in ((m.us, "reciprocal"), (m.cn, "retaliatory")):
+            gov.layers[layer] = np.where([True, True, False, False], 0.0,
+                                         gov.layers[layer]).astype(FLOAT)
+            gov.invalidate()
+        week(m, us="hold", cn="hold")
+        assert every(m.cn.answer[:2] == 0)  # nothing on the table: it lapsed
+        assert every(m.cn.answer[2:] != 0)  # still a cut to match: answered
+        assert every(m.us.pending_kind == 0)
 
     def test_both_proposing_in_the_same_week_cuts_both_broad_layers(self):
         m = with_params(QUIET)

@@ -4,7 +4,8 @@ a move; then each side updates its belief about the rival's type on what the riv
 Choices follow logit quantal response, P(a) ~ exp(lambda EU(a)) (McKelvey & Palfrey 1995;
 Signorino 1999), or best response when ``decision.best_response`` is set, over the moves
 the agent may choose freely (``Move.chosen_freely``: not a proposal it reckons certain to
-be turned down, which would be worth exactly what holding is worth).  Beliefs follow
+be turned down; nor, ``moot``, any move worth exactly what holding is worth: holding under another
+name).  Beliefs follow
 Bayes' rule with the rival's own decision rule as the likelihood, type by type: a type
 that would have conceded but held out becomes less likely, and so does a type that would
 not have made the commitment it made (Fudenberg & Tirole 1986; Fearon 1997; Slantchev
@@ -41,6 +42,7 @@ def choose(me: Government, ctx: WeekContext) -> None:
     eu = np.full((len(MOVES), n), -np.inf, dtype=FLOAT)
     face = np.zeros((len(MOVES), n), dtype=FLOAT)
     table: list[Terms | None] = []
+    hold = ctx.hold(me)
     for i, move in enumerate(MOVES):
         if move.answer:
             table.append(None)
@@ -49,7 +51,13 @@ def choose(me: Government, ctx: WeekContext) -> None:
         if not ok.any():
             table.append(None)
             continue
-        terms = priced(move, move.terms(me, ctx), ctx)
+        raw = move.terms(me, ctx)
+        if not move.status_quo:  # a move that changes nothing the side values: see ``moot``
+            ok = ok & ~moot(raw, hold)
+            if not ok.any():
+                table.append(None)
+                continue
+        terms = priced(move, raw, ctx)
         table.append(terms)
         eu[i] = select(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
         face[i] = np.broadcast_to(terms.face, (n,))
@@ -76,6 +84,28 @@ def choose(me: Government, ctx: WeekContext) -> None:
     model.events.apply_player(me, ctx, eu, table)
 
 
+def moot(terms: Terms, hold: Terms) -> Array:
+    """Runs in which a move's expected utility is exactly holding's: it changes nothing
+    the side values (a channel upgrade that opens no better offer, a tool eased that
+    neither hurts nor helps the side, a proposal whose chance is lost below the
+    arithmetic's precision).  Such a move is holding under another name, and is not chosen
+    freely: for the side's choice it duplicates holding, and the logit, unlike best
+    response, would pick it as often as holding, so that noise, not the side's interests,
+    would make its consequences for the rival (a solution should not change when an
+    option is duplicated: lit-kohlberg-mertens1986).  A scenario may still force it, and a
+    player make it."""
+    return np.broadcast_to(terms.total == hold.total, np.shape(hold.total))
+
+
+def nothing_to_match(me: Government, ctx: WeekContext) -> Array:
+    """Runs in which matched cuts would cut nothing on either side: a proposal of them,
+    made before a deal took the layers down, is moot and lapses unanswered, as a package
+    that no longer changes anything does (``TradeWarModel.conclude``).  Answering it would
+    change nothing but the answering side's move that week."""
+    return ((ctx.concession_size(me, ctx.state(me, "matched")) <= 0)
+            & (ctx.concession_size(me.rival, ctx.state(me.rival, "matched")) <= 0))
+
+
 def answer(me: Government, ctx: WeekContext) -> None:
     """Decide, in every run, whether to accept what the rival has on the table: its
     proposal of last week, or a scenario's standing proposal (the better of the two)."""
@@ -85,6 +115,8 @@ def answer(me: Government, ctx: WeekContext) -> None:
     gains, faces = [], []
     for kind, arg in ((rival.pending_kind, rival.pending_arg),
                       (rival.tabled(ctx.model.week), rival.standing_arg)):
+        if (kind == 3).any():  # matched cuts that a deal since has left nothing to cut
+            kind = np.where((kind == 3) & nothing_to_match(me, ctx), 0, kind)
         if (kind != 0).any():
             terms = proposal_terms(me, ctx, kind, arg)
             gain = select(kind != 0, terms.total - hold.total, -np.inf)
@@ -209,5 +241,5 @@ def update_beliefs(model: TradeWarModel, ctx: WeekContext) -> None:
                 model.normal()  # keep the random stream in step whatever happens
 
 
-__all__ = ["ACCEPT", "ANSWERS", "REJECT", "answer", "choose", "update_beliefs",
-           "update_level_beliefs"]
+__all__ = ["ACCEPT", "ANSWERS", "REJECT", "answer", "choose", "moot", "nothing_to_match",
+           "update_beliefs", "update_level_beliefs"]

@@ -149,11 +149,13 @@ class EventBook:
             self.fired_week[j] = np.where(due & ok, self.model.week, self.fired_week[j])
 
     def _goes_along(self, j: int, ev: EventSpec, due: Array, gain: Array,
-                    ctx: WeekContext, u: Array) -> Array:
+                    ctx: WeekContext, u: Array, tie: bool = True) -> Array:
         """Runs in which the actor goes along with proposed step ``j`` (gain over what it
-        would do otherwise, by its own logit rule or at best response); the others count
-        as declines (and, without ``retry``, close the step)."""
-        take = (gain >= 0) if ctx.best_response else u < sigmoid(ctx.lam * gain)
+        would do otherwise, by its own logit rule or at best response, where a gain of
+        exactly 0 goes along if ``tie``); the others count as declines (and, without
+        ``retry``, close the step)."""
+        take = (gain >= 0 if tie else gain > 0) if ctx.best_response else (
+            u < sigmoid(ctx.lam * gain))
         declined = due & ~take
         self.declines[j] += declined
         if not ev.retry:
@@ -165,8 +167,11 @@ class EventBook:
         """A scripted accept or reject: it sets the side's answer, not its move."""
         go = due.copy()
         if ev.mode == "proposed":
-            gain = me.answer_gain if ev.move == "accept" else -me.answer_gain
-            go = self._goes_along(j, ev, go, gain, ctx, u)
+            # the side's own rule for answers: at best response it accepts only on a gain
+            # (``choice.answer``), so it goes along with a rejection on a tie
+            accept = ev.move == "accept"
+            gain = me.answer_gain if accept else -me.answer_gain
+            go = self._goes_along(j, ev, go, gain, ctx, u, tie=not accept)
         code = ACCEPT if ev.move == "accept" else REJECT
         rival = me.rival
         me.answer = np.where(go, code, me.answer).astype(np.int8)

@@ -655,9 +655,12 @@ class TradeWarModel(mesa.Model):
             self._restore(self._truce_snapshot, expired, only=PAUSED)
             self.recorder.pause_expired(expired)
         self.groundwork = self.groundwork + (self.channel >= 2)
-        # reneging (lit-bown-phase-one) and the US reopening a deal (us-inconsistent-demands)
+        # reneging (lit-bown-phase-one) and the US reopening a deal (us-inconsistent-demands):
+        # a weekly hazard on deals in force, from the week after the signing (as a pause
+        # counts its weeks), so a deal is not undone in the week it is signed
         u, who = self.uniform(), self.uniform()
-        standing = self.in_force.any(axis=0) | (self.truce_left > 0)
+        standing = ((self.in_force.any(axis=0) | (self.truce_left > 0))
+                    & ~self.concluded.any(axis=0))
         purchases = np.zeros(self.n, dtype=bool)
         for k, pkg in enumerate(PACKAGES):
             if pkg.purchases:
