@@ -27,7 +27,7 @@ from sim.model.decision import (
 )
 from sim.model.economics import FLOAT
 from sim.model.model import TradeWarModel
-from sim.model.moves import INDEX, MOVES, leak_cost
+from sim.model.moves import INDEX, MOVES, leak_cost, priced
 from sim.model.packages import INDEX as PACKAGE_INDEX
 from sim.model.packages import PACKAGES
 
@@ -724,10 +724,12 @@ class TestLogitChoice:
 class TestMootMoves:
     def test_a_move_worth_exactly_what_holding_is_worth_is_not_chosen_freely(self):
         """A channel upgrade that opens no better offer, or a tool eased that neither hurts
-        nor helps the side, is worth exactly what holding is worth: holding under another
-        name, which the logit would pick as often as holding.  Over the baseline's first
-        twenty weeks no move open to free choice ties holding exactly, yet such moves were
-        on the menu (before the rule, US channel proposals tied holding in most weeks)."""
+        nor helps the side, is worth exactly what holding is worth to every type of the
+        side: holding under another name, which the logit would pick as often as holding.
+        Over the baseline's first twenty weeks no move open to free choice ties holding
+        for every type (as the rival reckons each type's utilities when it learns from the
+        move), every move left off the menu for it does, and such moves were on the menu
+        (before the rule, US channel proposals tied holding in most weeks)."""
         m = TradeWarModel(load_scenario(SCENARIOS / "baseline.yaml"), runs=200, seed=11)
         hold, dropped = INDEX["hold"], 0
         for _ in range(20):
@@ -736,13 +738,22 @@ class TestMootMoves:
             m.context = ctx = WeekContext(m)
             for gov in m.governments:
                 choose(gov, ctx)
+                # each type's utility of each move, as an observer reckons it, before the
+                # rule took any move off the menu
+                pre = np.stack([np.broadcast_to(priced(move, move.terms(gov, ctx), ctx).total,
+                                                (m.n,)) if gov.table[i] is not None
+                                else np.full(m.n, -np.inf, dtype=FLOAT)
+                                for i, move in enumerate(MOVES)])
+                by_type = pre[None, :, :] + gov.type_face - gov.face_terms[None, :, :]
                 for i, move in enumerate(MOVES):
-                    if move.answer or move.status_quo:
+                    if move.answer or move.status_quo or gov.table[i] is None:
                         continue
-                    free = move.chosen_freely(gov, ctx)
                     offered = np.isfinite(gov.eu[i])
-                    assert not (offered & (gov.eu[i] == gov.eu[hold])).any(), move.name
-                    dropped += int((free & ~offered & (gov.answer != ACCEPT)).sum())
+                    ties = (by_type[:, i, :] == by_type[:, hold, :]).all(axis=0)
+                    assert not (offered & ties).any(), move.name
+                    off = move.chosen_freely(gov, ctx) & ~offered & (gov.answer != ACCEPT)
+                    assert ties[off].all(), move.name  # off the menu only for the tie
+                    dropped += int(off.sum())
             update_beliefs(m, ctx)
             m.resolve_moves()
             m.week += 1

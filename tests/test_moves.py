@@ -814,6 +814,33 @@ class TestStepDownMatched:
         assert every(m.cn.answer[2:] != 0)  # still a cut to match: answered
         assert every(m.us.pending_kind == 0)
 
+    def test_a_standing_proposal_left_with_nothing_to_cut_lapses(self):
+        """A scenario's standing matched cuts (a policy, forced, retried until taken) that
+        a deal has left with nothing to cut on either side are not put to the rival; the
+        proposal lapses and leaves the table, so the next round of the script can follow
+        (before, it stood unanswered to the end of the year, blocking the rounds after
+        it)."""
+        from sim.io.scenario import Scenario
+        from sim.model.events import AWAITING, LAPSED
+
+        scenario = Scenario(name="matched", description="standing matched cuts", weeks=8,
+                            parameters=QUIET, events=[
+                                {"id": "round_1", "actor": "us", "move": "step_down_matched",
+                                 "mode": "forced", "retry": True, "week": 0}])
+        m = TradeWarModel(scenario, runs=RUNS, seed=1)
+        m.cn.acknowledges = fill(m, 1.0)
+        week(m)
+        assert every(m.us.standing_kind == 3) and every(m.events.status[0] == AWAITING)
+        gone = np.array([True, True, False, False])
+        for gov, layer in ((m.us, "reciprocal"), (m.cn, "retaliatory")):
+            gov.layers[layer] = np.where(gone, 0.0, gov.layers[layer]).astype(FLOAT)
+            gov.invalidate()
+        m.play("cn", "hold")
+        m.step()
+        assert every(m.events.status[0][gone] == LAPSED)
+        assert every(m.us.standing_kind[gone] == 0)
+        assert every(m.cn.answer[~gone] != 0)  # still a cut to match: put to China
+
     def test_both_proposing_in_the_same_week_cuts_both_broad_layers(self):
         m = with_params(QUIET)
         m.cn.acknowledges = fill(m, 1.0)

@@ -166,6 +166,7 @@ class Government(mesa.Agent):
         self.answer_face = np.zeros(n, dtype=FLOAT)
         self.answer_target = np.zeros(n, dtype=np.int8)  # 1 last week's proposal, 2 standing
         self.answer_scripted = np.zeros(n, dtype=bool)
+        self.standing_idle = np.zeros(n, dtype=bool)  # the rival's standing proposal, moot
 
     @property
     def label(self) -> str:

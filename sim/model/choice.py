@@ -4,8 +4,8 @@ a move; then each side updates its belief about the rival's type on what the riv
 Choices follow logit quantal response, P(a) ~ exp(lambda EU(a)) (McKelvey & Palfrey 1995;
 Signorino 1999), or best response when ``decision.best_response`` is set, over the moves
 the agent may choose freely (``Move.chosen_freely``: not a proposal it reckons certain to
-be turned down; nor, ``moot``, any move worth exactly what holding is worth: holding under another
-name).  Beliefs follow
+be turned down; nor, ``moot``, any move worth exactly what holding is worth to every type
+of the side: holding under another name).  Beliefs follow
 Bayes' rule with the rival's own decision rule as the likelihood, type by type: a type
 that would have conceded but held out becomes less likely, and so does a type that would
 not have made the commitment it made (Fudenberg & Tirole 1986; Fearon 1997; Slantchev
@@ -42,7 +42,6 @@ def choose(me: Government, ctx: WeekContext) -> None:
     eu = np.full((len(MOVES), n), -np.inf, dtype=FLOAT)
     face = np.zeros((len(MOVES), n), dtype=FLOAT)
     table: list[Terms | None] = []
-    hold = ctx.hold(me)
     for i, move in enumerate(MOVES):
         if move.answer:
             table.append(None)
@@ -51,24 +50,10 @@ def choose(me: Government, ctx: WeekContext) -> None:
         if not ok.any():
             table.append(None)
             continue
-        raw = move.terms(me, ctx)
-        if not move.status_quo:  # a move that changes nothing the side values: see ``moot``
-            ok = ok & ~moot(raw, hold)
-            if not ok.any():
-                table.append(None)
-                continue
-        terms = priced(move, raw, ctx)
+        terms = priced(move, move.terms(me, ctx), ctx)
         table.append(terms)
         eu[i] = select(ok, np.broadcast_to(terms.total, (n,)), -np.inf)
         face[i] = np.broadcast_to(terms.face, (n,))
-    accepting = me.answer == ACCEPT
-    if accepting.any():  # a side signing a deal this week makes no other move
-        keep = np.zeros(len(MOVES), dtype=bool)
-        keep[INDEX["hold"]] = True
-        eu[:, accepting] = np.where(keep[:, None], eu[:, accepting], -np.inf)
-    me.choice = logit_choice(eu, ctx.lam, ctx.best_response, model.uniform()).astype(np.int8)
-    me.choice_arg = np.full(n, -1, dtype=np.int16)
-    me.scripted = np.zeros(n, dtype=np.int16)  # 1 + index of the event that set the move
     # each possible type's face terms, as the rival reckons them: resolve scales face
     # costs, except that a commitment costs a type as much as it expects to back down
     type_face = (me.types / me.resolve[None, :])[:, None, :] * face[None, :, :]
@@ -79,22 +64,40 @@ def choose(me: Government, ctx: WeekContext) -> None:
     if table[INDEX["escalate"]] is not None and ctx.answer_due[me.side].any():
         # an answer that is due keeps the side's word, worth more to a more resolute type
         type_face[:, INDEX["escalate"], :] += ctx.unanswered_cost(me, types=True)
+    by_type = eu[None, :, :] + type_face - face[None, :, :]  # each type's utilities
+    hold = INDEX["hold"]
+    for i, move in enumerate(MOVES):
+        if table[i] is not None and not move.status_quo:
+            eu[i] = select(moot(by_type[:, i, :], by_type[:, hold, :]), -np.inf, eu[i])
+    accepting = me.answer == ACCEPT
+    if accepting.any():  # a side signing a deal this week makes no other move
+        keep = np.zeros(len(MOVES), dtype=bool)
+        keep[INDEX["hold"]] = True
+        eu[:, accepting] = np.where(keep[:, None], eu[:, accepting], -np.inf)
+    me.choice = logit_choice(eu, ctx.lam, ctx.best_response, model.uniform()).astype(np.int8)
+    me.choice_arg = np.full(n, -1, dtype=np.int16)
+    me.scripted = np.zeros(n, dtype=np.int16)  # 1 + index of the event that set the move
     me.eu, me.face_terms, me.type_face, me.table = eu, face, type_face, table
     model.events.apply(me, ctx, eu, table)
     model.events.apply_player(me, ctx, eu, table)
 
 
-def moot(terms: Terms, hold: Terms) -> Array:
-    """Runs in which a move's expected utility is exactly holding's: it changes nothing
-    the side values (a channel upgrade that opens no better offer, a tool eased that
-    neither hurts nor helps the side, a proposal whose chance is lost below the
-    arithmetic's precision).  Such a move is holding under another name, and is not chosen
-    freely: for the side's choice it duplicates holding, and the logit, unlike best
-    response, would pick it as often as holding, so that noise, not the side's interests,
-    would make its consequences for the rival (a solution should not change when an
-    option is duplicated: lit-kohlberg-mertens1986).  A scenario may still force it, and a
-    player make it."""
-    return np.broadcast_to(terms.total == hold.total, np.shape(hold.total))
+def moot(move: Array, hold: Array) -> Array:
+    """Runs in which a move is worth exactly what holding is worth to every type of the
+    side (``move`` and ``hold``: each type's expected utility, types x runs, as the rival
+    reckons them when it learns from the move): it changes nothing the side values (a
+    channel upgrade that opens no better offer, a tool eased that neither hurts nor helps
+    the side, a proposal whose chance is lost below the arithmetic's precision).  The
+    agent does not make such a move of its own accord: a tie-break for the status quo,
+    which best response makes too, where logit choice would pick the move as often as
+    holding and let the noise decide its consequences for the rival (a rule with
+    independent alternatives gives an option and its copy twice the weight:
+    lit-debreu1960).  This is a modelling choice, like leaving out proposals certain to be
+    turned down: the choice rule jumps at the exact tie (a move a little worse than
+    holding stays on the menu).  Testing the tie for every type keeps the menu the same
+    whatever the side's type, so the rival's Bayesian update reads the side's own rule.  A
+    scenario may still force such a move, and a player make it."""
+    return (np.isfinite(move) & (move == hold)).all(axis=0)
 
 
 def nothing_to_match(me: Government, ctx: WeekContext) -> Array:
@@ -113,10 +116,15 @@ def answer(me: Government, ctx: WeekContext) -> None:
     n = me.n
     hold = ctx.hold(me)
     gains, faces = [], []
-    for kind, arg in ((rival.pending_kind, rival.pending_arg),
-                      (rival.tabled(ctx.model.week), rival.standing_arg)):
+    idle = np.zeros(n, dtype=bool)  # a standing proposal left with nothing to change
+    for standing, (kind, arg) in enumerate(((rival.pending_kind, rival.pending_arg),
+                                            (rival.tabled(ctx.model.week),
+                                             rival.standing_arg))):
         if (kind == 3).any():  # matched cuts that a deal since has left nothing to cut
-            kind = np.where((kind == 3) & nothing_to_match(me, ctx), 0, kind)
+            moot = (kind == 3) & nothing_to_match(me, ctx)
+            kind = np.where(moot, 0, kind)
+            if standing:
+                idle = moot
         if (kind != 0).any():
             terms = proposal_terms(me, ctx, kind, arg)
             gain = select(kind != 0, terms.total - hold.total, -np.inf)
@@ -138,6 +146,7 @@ def answer(me: Government, ctx: WeekContext) -> None:
     me.answer_gain = select(on_table, gain, 0.0).astype(FLOAT)
     me.answer_face = select(on_table, face, 0.0).astype(FLOAT)
     me.answer_scripted = np.zeros(n, dtype=bool)
+    me.standing_idle = idle  # lapses unanswered (``TradeWarModel._answer``)
 
 
 GIVES_IN = np.array([m.name in ("step_down_alone", "step_down_matched", "step_down_private")

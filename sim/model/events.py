@@ -153,7 +153,10 @@ class EventBook:
         """Runs in which the actor goes along with proposed step ``j`` (gain over what it
         would do otherwise, by its own logit rule or at best response, where a gain of
         exactly 0 goes along if ``tie``); the others count as declines (and, without
-        ``retry``, close the step)."""
+        ``retry``, close the step).  A proposed move or policy that ties what the side
+        would do goes along at best response: the script's nudge settles a tie, even for
+        a move the side would not make of its own accord (``choice.moot``); a proposed
+        answer follows the side's own rule for answers (``tie`` False for acceptances)."""
         take = (gain >= 0 if tie else gain > 0) if ctx.best_response else (
             u < sigmoid(ctx.lam * gain))
         declined = due & ~take

@@ -401,10 +401,13 @@ class TradeWarModel(mesa.Model):
             self.matched_cut(matched)
         self.recorder.declined[me.side] += on_table & ~accept
         unsigned = yes & (kind == 1) & ~signed  # accepted, but failed at home or lapsed
+        # a standing proposal of matched cuts that cuts nothing on either side was not put
+        # to the side (``choice.answer``): it lapses, as a moot package does
+        idle = me.standing_idle & (me.answer_target != 2)  # unless a script answered it
         self.events.answered_standing(rival, yes & ~unsigned & standing,
                                       (me.answer == REJECT) & standing,
                                       failed=unsigned & ~moot & standing,
-                                      lapsed=moot & standing)
+                                      lapsed=(moot & standing) | idle)
         lapsed = on_table & ~standing | (rival.pending_kind != 0)
         rival.pending_kind = np.where(lapsed, 0, rival.pending_kind).astype(np.int8)
         rival.pending_arg = np.where(lapsed, -1, rival.pending_arg).astype(np.int16)
