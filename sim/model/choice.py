@@ -121,10 +121,10 @@ def answer(me: Government, ctx: WeekContext) -> None:
                                             (rival.tabled(ctx.model.week),
                                              rival.standing_arg))):
         if (kind == 3).any():  # matched cuts that a deal since has left nothing to cut
-            moot = (kind == 3) & nothing_to_match(me, ctx)
-            kind = np.where(moot, 0, kind)
+            empty = (kind == 3) & nothing_to_match(me, ctx)
+            kind = np.where(empty, 0, kind)
             if standing:
-                idle = moot
+                idle = empty
         if (kind != 0).any():
             terms = proposal_terms(me, ctx, kind, arg)
             gain = select(kind != 0, terms.total - hold.total, -np.inf)
