@@ -470,12 +470,12 @@ def test_best_response_leaves_runs_without_a_deal():
 
 def test_best_response_over_the_calibrated_set_leaves_runs_without_a_deal():
     """The must-hold over the model as shipped (``tradewar run`` draws the calibrated set):
-    at best response deals and runs without one each take a material share (74.6% of
-    runs end in a deal class, 19.8% sign no deal within the year), from the two-level game
+    at best response deals and runs without one each take a material share (76.3% of
+    runs end in a deal class, 18.0% sign no deal within the year), from the two-level game
     and China's stimulus cushion, not from a constant bias: with resistance at home fresh
     each week, no ratification threshold and no stimulus, runs without a deal fall (to
-    4.6%).  The drawn types set the timing
-    (median week 7.5 between soft sides, 29.5 between hardline ones), and a hardline China
+    4.0%).  The drawn types set the timing
+    (median week 7 between soft sides, 32 between hardline ones), and a hardline China
     leaves more runs without a deal than a soft one (Putnam 1988; Fudenberg & Tirole
     1986)."""
     best = _runs({"decision.best_response": 1}, shipped=True).runs
